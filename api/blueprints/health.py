@@ -1,0 +1,34 @@
+"""Liveness and readiness probes, without authentication."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, json
+
+from ledger.errors import LedgerError
+
+from ..services import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Answer 200 while the process serves requests."""
+    return Response('{"status":"ok"}', mimetype="application/json")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Answer 200 when the database answers and the log key is loaded, 503 otherwise."""
+    checks = {"database": "ok", "log_key": "ok"}
+    try:
+        services().store.ping()
+    except LedgerError:
+        checks["database"] = "unavailable"
+    try:
+        services().log
+    except LedgerError:
+        checks["log_key"] = "missing"
+    ready = all(value == "ok" for value in checks.values())
+    return Response(json.dumps({"status": "ready" if ready else "not ready", "checks": checks}),
+                    status=200 if ready else 503, mimetype="application/json")

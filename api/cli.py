@@ -1,0 +1,134 @@
+"""The `scrapledger` command: operate, verify and export a ledger."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ledger.audit import verify_store
+from ledger.config import Settings
+from ledger.errors import LedgerError
+from ledger.export import export, verify_export
+from ledger.genesis import initialise, load_or_create_key
+from ledger.log import Log
+from ledger.signing import Signer
+from ledger.store import Store
+
+
+def _log(settings: Settings) -> Log:
+    if not settings.log_key_file.exists():
+        raise click.ClickException(f"no log key at {settings.log_key_file}: run scrapledger init")
+    store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    return Log(store, Signer.load(settings.log_key_file), settings.origin,
+               timestamp_window=settings.timestamp_window_seconds)
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """Yield a progress callback drawing a bar on a terminal, or None when output is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _fail(error: LedgerError) -> None:
+    click.echo(f"FAILED: {error.detail}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """scrapledger: a tamper-evident ledger of scrap lots, custody and transformations."""
+
+
+@main.command()
+@click.option("--operator-id", default=lambda: os.environ.get("SCRAPLEDGER_OPERATOR_ID", "operator"), show_default="operator")
+@click.option("--legal-name", default="scrapledger operator", show_default=True)
+@click.option("--registration-number", default="-", show_default=True)
+@click.option("--country", default="NL", show_default=True)
+def init(operator_id: str, legal_name: str, registration_number: str, country: str) -> None:
+    """Create the schema, the log key and the operator party (prints the operator token once)."""
+    settings = Settings.from_env()
+    try:
+        done = initialise(settings, operator_id=operator_id, legal_name=legal_name,
+                          registration_number=registration_number, country=country, now=datetime.now(UTC))
+    except LedgerError as error:
+        _fail(error)
+    if not done.created:
+        click.echo(f"ledger already initialised at {settings.database_url.split('@')[-1]}")
+        return
+    click.echo(f"initialised ledger {settings.origin}")
+    click.echo(f"log key:      {settings.log_key_file}")
+    click.echo(f"operator:     {done.operator_id} (key {done.operator_key_file})")
+    click.echo(f"operator token (shown once): {done.operator_token}")
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(bind: str, workers: int) -> None:
+    """Serve the API with gunicorn."""
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+                               "--access-logfile", "-", "api:create_app()"])
+
+
+@main.command()
+def verify() -> None:
+    """Re-derive every hash, chain link, signature and the Merkle root against every signed checkpoint."""
+    log = _log(Settings.from_env())
+    try:
+        with _progress(log.size(), "verifying") as progress:
+            result = verify_store(log.store, log.verifier, progress)
+    except LedgerError as error:
+        _fail(error)
+    click.echo(f"OK: {result.size} entries, {result.checkpoints_checked} signed checkpoints, root {result.root.hex()}")
+
+
+@main.command(name="export")
+@click.option("--entries", "entries_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--checkpoint", "checkpoint_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_command(entries_path: Path, checkpoint_path: Path) -> None:
+    """Write every entry as JSON lines, and the signed checkpoint that covers them."""
+    log = _log(Settings.from_env())
+    with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
+        count = export(log, entries_out, checkpoint_out, datetime.now(UTC))
+    click.echo(f"exported {count} entries")
+
+
+@main.command(name="verify-export")
+@click.option("--entries", "entries_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--checkpoint", "checkpoint_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--log-key", "log_key", required=True, help="the vkey text, or a file holding it")
+def verify_export_command(entries_path: Path, checkpoint_path: Path, log_key: str) -> None:
+    """Verify an export offline: no database, no server."""
+    vkey = Path(log_key).read_text(encoding="utf-8") if Path(log_key).is_file() else log_key
+    try:
+        result = verify_export(entries_path, checkpoint_path.read_text(encoding="utf-8"), vkey)
+    except LedgerError as error:
+        _fail(error)
+    click.echo(f"OK: {result.size} entries match the signed checkpoint, root {result.root.hex()}")
+
+
+@main.command(name="log-key")
+def log_key() -> None:
+    """Print the log's verifier key (C2SP vkey)."""
+    click.echo(_log(Settings.from_env()).verifier.to_vkey())
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def keygen(path: Path) -> None:
+    """Create an Ed25519 key file (mode 0600) and print its public key and key id."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists; refusing to overwrite a key")
+    signer = load_or_create_key(path)
+    click.echo(f"public_key: {signer.public_key.hex()}")
+    click.echo(f"key_id:     {signer.key_id}")

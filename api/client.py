@@ -1,0 +1,109 @@
+"""A small client for recyclers, smelters and auditors: signs submissions and retries safely.
+
+It needs no Flask app: any `Transport` will do (HTTP through `requests` by
+default; the tests pass Flask's test client). A retry reuses the submission id
+and the signed bytes, so the server appends at most one entry.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.entries import format_time, sign_submission
+from ledger.signing import Signer
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any
+    text: str
+
+
+Transport = Callable[[str, str, dict[str, Any] | None, dict[str, str]], Reply]
+
+
+class ClientError(Exception):
+    """The server answered with a problem; `problem` holds its body."""
+
+    def __init__(self, reply: Reply) -> None:
+        problem = reply.body if isinstance(reply.body, dict) else {"detail": reply.text}
+        super().__init__(f"{reply.status} {problem.get('title', '')}: {problem.get('detail', '')}")
+        self.status = reply.status
+        self.problem = problem
+
+
+def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
+    """Return a transport speaking HTTP to `base_url` over a keep-alive session."""
+    import requests
+
+    session = requests.Session()
+
+    def send(method: str, path: str, json_body: dict[str, Any] | None, headers: dict[str, str]) -> Reply:
+        response = session.request(method, base_url.rstrip("/") + path, json=json_body, headers=headers, timeout=timeout)
+        is_json = "json" in response.headers.get("Content-Type", "")
+        return Reply(response.status_code, response.json() if is_json else None, response.text)
+
+    return send
+
+
+class LedgerClient:
+    """Acts as one party: `token` authenticates, `signer` signs, `origin` names the log."""
+
+    def __init__(self, transport: Transport, *, party_id: str, token: str, signer: Signer, origin: str,
+                 retries: int = 3, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.transport = transport
+        self.party_id = party_id
+        self.token = token
+        self.signer = signer
+        self.origin = origin
+        self.retries = retries
+        self.clock = clock
+
+    def signed(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
+        """Return the signed envelope {submission, signature} for one entry."""
+        submission = {
+            "log": self.origin, "party": self.party_id, "key_id": self.signer.key_id,
+            "submission_id": submission_id or str(uuid.uuid4()), "timestamp": format_time(self.clock()),
+            "type": entry_type, "body": body,
+        }
+        signed = sign_submission(submission, self.signer)
+        return {"submission": signed.submission, "signature": signed.signature.hex()}
+
+    def submit(self, path: str, entry_type: str, body: dict[str, Any], submission_id: str | None = None) -> Any:
+        """Sign and post one submission, retrying transport failures and 503s with the same bytes."""
+        return self.post(path, self.signed(entry_type, body, submission_id))
+
+    def post(self, path: str, payload: dict[str, Any]) -> Any:
+        """Post a JSON payload, retrying safely; raise ClientError on a problem answer."""
+        for attempt in range(self.retries + 1):
+            try:
+                reply = self.transport("POST", path, payload, self._headers())
+            except OSError:
+                if attempt == self.retries:
+                    raise
+                time.sleep(0.2 * 2**attempt)
+                continue
+            if reply.status == 503 and attempt < self.retries:
+                time.sleep(0.2 * 2**attempt)
+                continue
+            return self._answer(reply)
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> Any:
+        """Return the JSON (or text) answer to a GET; raise ClientError on a problem."""
+        return self._answer(self.transport("GET", path, None, self._headers()))
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @staticmethod
+    def _answer(reply: Reply) -> Any:
+        if reply.status >= 400:
+            raise ClientError(reply)
+        return reply.body if reply.body is not None else reply.text

@@ -1,0 +1,42 @@
+"""flask-smorest, bent to our contract: strict JSON in, problem+json out, errors documented."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from flask_smorest import Api
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from schemas.common import ProblemSchema
+
+from . import problems, strict_json
+
+
+class StrictParser(FlaskParser):
+    """Parses JSON bodies with `strict_json` and refuses non-JSON bodies on JSON routes."""
+
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            if req.get_data(cache=True):
+                flask.abort(problems.problem(415, "unsupported media type",
+                                             "send the body as application/json", field="Content-Type",
+                                             rule="application/json"))
+            return core.missing
+        try:
+            return strict_json.loads(req.get_data(cache=True))
+        except strict_json.BadJSON as exc:
+            flask.abort(problems.problem(400, "malformed JSON", str(exc), field="body", rule=exc.rule))
+
+
+class LedgerApi(Api):
+    """The Api with our parser and problem+json errors."""
+
+    ERROR_SCHEMA = ProblemSchema
+    ARGUMENTS_PARSER = StrictParser()
+
+    def handle_http_exception(self, error: Any) -> Any:
+        return problems.from_http_exception(error)

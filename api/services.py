@@ -1,0 +1,58 @@
+"""The ledger services of one app: settings, store and log, built once and kept in app.extensions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Callable, TypeVar
+
+from flask import Flask, current_app
+
+from ledger.config import Settings
+from ledger.errors import StoreUnavailable
+from ledger.log import Log
+from ledger.signing import Signer
+from ledger.store import ReadTx, Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """Built at app start; the log key is loaded on first use so /readyz can report it missing."""
+
+    settings: Settings
+    store: Store
+    _log: Log | None = field(default=None)
+
+    @property
+    def log(self) -> Log:
+        if self._log is None:
+            if not self.settings.log_key_file.exists():
+                raise StoreUnavailable("the log key is not loaded; run scrapledger init")
+            self._log = Log(self.store, Signer.load(self.settings.log_key_file), self.settings.origin,
+                            timestamp_window=self.settings.timestamp_window_seconds)
+        return self._log
+
+    def read(self, query: Callable[[ReadTx], T]) -> T:
+        """Return `query` run in one read transaction."""
+        with self.store.read() as tx:
+            return query(tx)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Attach the services to `app`."""
+    app.extensions["scrapledger"] = Services(settings, Store(settings.database_url,
+                                                             sqlite_synchronous=settings.sqlite_synchronous))
+
+
+def services() -> Services:
+    """Return the services of the current app."""
+    return current_app.extensions["scrapledger"]  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    """Return the server's current UTC time (the one clock views use)."""
+    return datetime.now(UTC)
+
+

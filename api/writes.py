@@ -1,0 +1,28 @@
+"""The write path every resource shares: a signed envelope in, one append out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+
+from ledger.entries import SignedSubmission
+from ledger.errors import InvalidInput
+from ledger.log import AppendResult
+
+from .services import now, services
+
+
+def append(payload: dict[str, Any], *allowed_types: str, **path: str) -> AppendResult:
+    """Append the signed submission in `payload` as the authenticated party.
+
+    `allowed_types` are the entry types this endpoint takes; `path` names body
+    fields that must equal the resource named in the URL.
+    """
+    signed = SignedSubmission.create(payload["submission"], payload["signature"])
+    if allowed_types and signed.type not in allowed_types:
+        raise InvalidInput("submission.type", f"this endpoint takes {' or '.join(allowed_types)}")
+    for name, value in path.items():
+        if signed.body.get(name) != value:
+            raise InvalidInput(f"submission.body.{name}", f"must equal the {name} in the URL")
+    return services().log.append(signed, actor=g.party, now=now())

@@ -1,0 +1,75 @@
+"""Initialising a ledger: schema, log key, identity in `meta`, and the operator's genesis entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import parties
+from .config import Settings
+from .entries import format_time, sign_submission
+from .errors import Conflict
+from .log import Log
+from .signing import Signer
+from .store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Initialised:
+    """What `initialise` did; the token is shown once and never stored."""
+
+    created: bool
+    operator_id: str
+    operator_token: str | None
+    operator_key_file: Path
+
+
+def load_or_create_key(path: Path) -> Signer:
+    """Return the signer stored at `path`, creating a new key file (mode 0600) if there is none."""
+    if path.exists():
+        return Signer.load(path)
+    signer = Signer.generate()
+    signer.save(path)
+    return signer
+
+
+def initialise(settings: Settings, *, operator_id: str, legal_name: str, registration_number: str,
+               country: str, now: datetime) -> Initialised:
+    """Migrate the schema and, on an empty ledger, append the operator's self-registration.
+
+    Running it again is harmless: an initialised ledger is only checked to be
+    the one this log key signs for.
+    """
+    store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    store.migrate()
+    log_key = load_or_create_key(settings.log_key_file)
+    log = Log(store, log_key, settings.origin, timestamp_window=settings.timestamp_window_seconds)
+    operator_key_file = settings.home / "operator-key.pem"
+    _bind_identity(store, settings.origin, log_key)
+    if log.size() > 0:
+        return Initialised(False, operator_id, None, operator_key_file)
+    operator = load_or_create_key(operator_key_file)
+    body = {"party_id": operator_id, "legal_name": legal_name, "registration_number": registration_number,
+            "country": country, "roles": ["operator"], "public_keys": [operator.public_key.hex()]}
+    submission = {"log": settings.origin, "party": operator_id, "key_id": operator.key_id,
+                  "submission_id": f"genesis-{operator_id}", "timestamp": format_time(now),
+                  "type": parties.REGISTER, "body": body}
+    result = log.append(sign_submission(submission, operator), actor=operator_id, now=now)
+    log.checkpoint(now)
+    store.dispose()
+    return Initialised(True, operator_id, result.token, operator_key_file)
+
+
+def _bind_identity(store: Store, origin: str, log_key: Signer) -> None:
+    """Record the origin and log public key once; refuse a key or origin that differs later."""
+    with store.write() as tx:
+        known = {name: tx.meta(name) for name in ("origin", "log_public_key")}
+        wanted = {"origin": origin, "log_public_key": log_key.public_key.hex()}
+        if known["origin"] is None:
+            for name, value in wanted.items():
+                tx.set_meta(name, value)
+            return
+    for name, value in wanted.items():
+        if known[name] != value:
+            raise Conflict(f"this database belongs to another log: its {name} is {known[name]}", field=name)

@@ -1,0 +1,167 @@
+"""The log service: append signed submissions, sign checkpoints, answer proofs.
+
+`append` verifies the signature outside the write lock, then, inside the one
+serialised transaction, checks the key history, idempotency and the rules of
+the entry type, appends the entry and its Merkle nodes and updates the
+projections. Nothing is half-written: any error rolls the whole append back.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import merkle, parties
+from .checkpoint import Checkpoint, NoteVerifier, sign_checkpoint
+from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
+from .entry_types import lookup
+from .errors import (
+    EntryNotFound,
+    InvalidInput,
+    NotAuthorised,
+    ProofError,
+    StaleTimestamp,
+    SubmissionConflict,
+    UnknownKey,
+)
+from .signing import Signer, key_id
+from .store import ReadTx, Store, StoredCheckpoint, WriteTx
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What the submitter learns: where its entry landed and what it created."""
+
+    index: int
+    entry_hash: bytes
+    recorded_at: str
+    type: str
+    result: dict[str, Any]
+    replayed: bool = False
+    token: str | None = None
+
+
+class Log:
+    """A scrapledger log bound to its store, its origin and its signing key."""
+
+    def __init__(self, store: Store, signer: Signer, origin: str, *, timestamp_window: int = 300) -> None:
+        self.store = store
+        self.origin = origin
+        self._signer = signer
+        self.verifier = NoteVerifier.from_public_key(origin, signer.public_key)
+        self.window = timedelta(seconds=timestamp_window)
+
+    def append(self, signed: SignedSubmission, *, actor: str, now: datetime) -> AppendResult:
+        """Append one signed submission made by `actor` (the token's party) and return where it landed."""
+        entry_type = self._precheck(signed, actor, now)
+        with self.store.write() as tx:
+            return self._append_in(tx, signed, entry_type.name, now)
+
+    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime) -> Any:
+        if signed.party != actor:
+            raise NotAuthorised("the submission names another party than the token's", field="submission.party")
+        if signed.submission["log"] != self.origin:
+            raise InvalidInput("submission.log", f"must be this log's origin {self.origin}")
+        if abs(parse_time(signed.submission["timestamp"]) - now) > self.window:
+            raise StaleTimestamp(
+                f"timestamp is more than {int(self.window.total_seconds())} s from server time",
+                field="submission.timestamp",
+            )
+        entry_type = lookup(signed.type)
+        entry_type.check(signed.body)
+        return entry_type
+
+    def _append_in(self, tx: WriteTx, signed: SignedSubmission, type_name: str, now: datetime) -> AppendResult:
+        entry_type = lookup(type_name)
+        previous = tx.entry_by_submission(signed.submission_id)
+        if previous is not None:
+            return self._replay(previous.data, signed)
+        head = tx.head()
+        signed.verify(self._signing_key(tx, signed, head.size))
+        recorded_at = format_time(max(now, parse_time(head.recorded_at)) if head.recorded_at else now)
+        entry = Entry.build(head.size, head.entry_hash or GENESIS_PREV_HASH, recorded_at, signed)
+        tx.insert_entry(entry.index, entry.entry_hash, entry.data, signed.submission_id, signed.party, signed.type,
+                        recorded_at)
+        tx.insert_nodes(merkle.appended_nodes(entry.index, entry.leaf_hash, lambda key: tx.nodes([key])[key]))
+        entry_type.apply(tx, signed.party, signed.body, entry.index)
+        token = parties.issue_token(tx, signed.body["party_id"], recorded_at) if entry_type.issues_token else None
+        return AppendResult(entry.index, entry.entry_hash, recorded_at, signed.type,
+                            entry_type.result(entry.index, signed.body), token=token)
+
+    def _signing_key(self, tx: ReadTx, signed: SignedSubmission, index: int) -> bytes:
+        if index == 0:
+            keys = [bytes.fromhex(key) for key in signed.body.get("public_keys", [])]
+            match = [key for key in keys if key_id(key) == signed.key_id]
+            if signed.type != parties.REGISTER or not match:
+                raise UnknownKey("the genesis entry must be signed by a key it registers", field="submission.key_id")
+            return match[0]
+        return parties.active_key(tx, signed.party, signed.key_id, index)
+
+    def _replay(self, stored: bytes, signed: SignedSubmission) -> AppendResult:
+        entry = Entry.from_bytes(stored)
+        if not hmac.compare_digest(entry.signed.canonical, signed.canonical):
+            raise SubmissionConflict(
+                "this submission id was already used for a different submission", field="submission.submission_id"
+            )
+        result = lookup(entry.signed.type).result(entry.index, entry.signed.body)
+        return AppendResult(entry.index, entry.entry_hash, entry.recorded_at, entry.signed.type, result, replayed=True)
+
+    def checkpoint(self, now: datetime) -> StoredCheckpoint:
+        """Return a signed checkpoint of the current tree, signing a new one if the tree grew."""
+        with self.store.read() as tx:
+            latest = tx.latest_checkpoint()
+            if latest is not None and latest.size == tx.head().size:
+                return latest
+        with self.store.write() as tx:
+            latest = tx.latest_checkpoint()
+            size = tx.head().size
+            if latest is not None and latest.size == size:
+                return latest
+            root = merkle.root(size, tx.nodes(merkle.root_keys(size)))
+            note = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
+            tx.insert_checkpoint(size, root, note, format_time(now))
+            return StoredCheckpoint(size, root, note, format_time(now))
+
+    def entry(self, index: int) -> Entry:
+        """Return the entry at `index` or raise EntryNotFound."""
+        with self.store.read() as tx:
+            stored = tx.entry(index)
+        if stored is None:
+            raise EntryNotFound(f"no entry has index {index}", field="index")
+        return Entry.from_bytes(stored.data)
+
+    def entries(self, start: int, limit: int) -> list[Entry]:
+        """Return up to `limit` entries from index `start` on."""
+        with self.store.read() as tx:
+            return [Entry.from_bytes(stored.data) for stored in tx.entries(start, limit)]
+
+    def size(self) -> int:
+        """Return the number of entries in the log."""
+        with self.store.read() as tx:
+            return tx.head().size
+
+    def inclusion_proof(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """Return the leaf hash of entry `index` and its audit path in the tree of `size` entries."""
+        with self.store.read() as tx:
+            self._check_size(tx, size, "tree_size")
+            if not 0 <= index < size:
+                raise ProofError(f"index {index} is outside a tree of size {size}", field="index")
+            keys = merkle.inclusion_keys(index, size) + [(0, index)]
+            nodes = tx.nodes(keys)
+        return nodes[(0, index)], merkle.inclusion_proof(index, size, nodes)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """Return the consistency proof between the trees of `first` and `second` entries."""
+        with self.store.read() as tx:
+            self._check_size(tx, second, "second")
+            if not 0 < first <= second:
+                raise ProofError(f"need 0 < first <= second, got first={first} second={second}", field="first")
+            return merkle.consistency_proof(first, second, tx.nodes(merkle.consistency_keys(first, second)))
+
+    @staticmethod
+    def _check_size(tx: ReadTx, size: int, field: str) -> None:
+        current = tx.head().size
+        if not 0 < size <= current:
+            raise ProofError(f"{field} must be between 1 and the log size {current}, got {size}", field=field)

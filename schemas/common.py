@@ -1,0 +1,40 @@
+"""Wire shapes shared by every resource: problems, hex digests, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields
+
+
+class Hex(fields.String):
+    """Bytes on the wire as lowercase hex."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else bytes(value).hex()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text != text.lower():
+            raise ValidationError("must be lowercase hex")
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            raise ValidationError("must be lowercase hex") from None
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with the field and rule that failed."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    field = fields.String()
+    rule = fields.String()
+    errors = fields.List(fields.Dict())
+
+
+class PageQuerySchema(Schema):
+    start = fields.Integer(load_default=0, validate=lambda value: value >= 0)
+    limit = fields.Integer(load_default=100, validate=lambda value: 1 <= value <= 1000)
