@@ -6,11 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import parties
+from . import custody, lots, parties, transformations
 from .errors import InvalidInput
 from .store import WriteTx
 
 Body = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The entry being applied: who made it, its body, where and when it landed."""
+
+    actor: str
+    body: Body
+    index: int
+    recorded_at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +35,7 @@ class EntryType:
 
     name: str
     check: Callable[[Body], None]
-    apply: Callable[[WriteTx, str, Body, int], None]
+    apply: Callable[[WriteTx, Applied], None]
     result: Callable[[int, Body], Body]
     issues_token: bool = False
 
@@ -34,9 +44,13 @@ def _party_result(index: int, body: Body) -> Body:
     return {"party_id": body["party_id"]}
 
 
-def _key_change(entry_type: str) -> Callable[[WriteTx, str, Body, int], None]:
-    def apply(tx: WriteTx, actor: str, body: Body, index: int) -> None:
-        parties.apply_key_change(tx, actor, entry_type, body, index)
+def _register_party(tx: WriteTx, entry: Applied) -> None:
+    parties.apply_register(tx, entry.actor, entry.body, entry.index)
+
+
+def _key_change(entry_type: str) -> Callable[[WriteTx, Applied], None]:
+    def apply(tx: WriteTx, entry: Applied) -> None:
+        parties.apply_key_change(tx, entry.actor, entry_type, entry.body, entry.index)
 
     return apply
 
@@ -57,6 +71,12 @@ def lookup(name: str) -> EntryType:
         raise InvalidInput("submission.type", f"unknown entry type; known: {', '.join(sorted(REGISTRY))}") from None
 
 
-register(EntryType(parties.REGISTER, parties.check_register, parties.apply_register, _party_result, issues_token=True))
+register(EntryType(parties.REGISTER, parties.check_register, _register_party, _party_result, issues_token=True))
 register(EntryType(parties.ROTATE, parties.check_rotate, _key_change(parties.ROTATE), _party_result))
 register(EntryType(parties.REVOKE, parties.check_revoke, _key_change(parties.REVOKE), _party_result))
+register(EntryType(lots.REGISTER, lots.check_register, lots.apply_register, lots.register_result))
+register(EntryType(custody.DISPATCH, custody.check_dispatch, custody.apply_dispatch, custody.dispatch_result))
+register(EntryType(custody.RECEIVE, custody.check_receive, custody.apply_receive, custody.close_result))
+register(EntryType(custody.REJECT, custody.check_reject, custody.apply_reject, custody.close_result))
+register(EntryType(transformations.TRANSFORM, transformations.check_transform, transformations.apply_transform,
+                   transformations.transform_result))

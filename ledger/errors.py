@@ -89,6 +89,53 @@ class Conflict(LedgerError):
     title = "conflict"
 
 
+class LotNotFound(LedgerError):
+    """No lot has this id, or the caller may not know that it exists."""
+
+    title = "lot not found"
+
+
+class TransferNotFound(LedgerError):
+    """No custody transfer has this id (for this caller)."""
+
+    title = "transfer not found"
+
+
+class NotHolder(LedgerError):
+    """The acting party does not hold the lot."""
+
+    title = "not the holder"
+
+
+class LotConsumed(Conflict):
+    """The lot was already consumed by a transformation."""
+
+    title = "lot consumed"
+
+
+class LotInTransit(Conflict):
+    """The lot is on its way to another party and cannot be used until received or rejected."""
+
+    title = "lot in transit"
+
+
+class TransferClosed(Conflict):
+    """The transfer was already received or rejected."""
+
+    title = "transfer closed"
+
+
+class MassImbalance(LedgerError):
+    """A transformation's outputs and losses weigh more than its inputs and additions."""
+
+    title = "mass imbalance"
+
+    def __init__(self, detail: str, input_g: int, output_g: int) -> None:
+        super().__init__(detail, input_g=input_g, output_g=output_g, field="body.outputs", rule="mass-balance")
+        self.input_g = input_g
+        self.output_g = output_g
+
+
 class ProofError(LedgerError):
     """A Merkle proof or its parameters are malformed."""
 

@@ -46,7 +46,7 @@ def initialise(settings: Settings, *, operator_id: str, legal_name: str, registr
     log_key = load_or_create_key(settings.log_key_file)
     log = Log(store, log_key, settings.origin, timestamp_window=settings.timestamp_window_seconds)
     operator_key_file = settings.home / "operator-key.pem"
-    _bind_identity(store, settings.origin, log_key)
+    _bind_identity(store, settings, log_key)
     if log.size() > 0:
         return Initialised(False, operator_id, None, operator_key_file)
     operator = load_or_create_key(operator_key_file)
@@ -61,15 +61,16 @@ def initialise(settings: Settings, *, operator_id: str, legal_name: str, registr
     return Initialised(True, operator_id, result.token, operator_key_file)
 
 
-def _bind_identity(store: Store, origin: str, log_key: Signer) -> None:
-    """Record the origin and log public key once; refuse a key or origin that differs later."""
+def _bind_identity(store: Store, settings: Settings, log_key: Signer) -> None:
+    """Record the origin, log public key and mass tolerance once; refuse an origin or key that differs later."""
+    wanted = {"origin": settings.origin, "log_public_key": log_key.public_key.hex(),
+              "mass_tolerance": settings.mass_tolerance}
     with store.write() as tx:
-        known = {name: tx.meta(name) for name in ("origin", "log_public_key")}
-        wanted = {"origin": origin, "log_public_key": log_key.public_key.hex()}
+        known = {name: tx.meta(name) for name in wanted}
         if known["origin"] is None:
             for name, value in wanted.items():
                 tx.set_meta(name, value)
             return
-    for name, value in wanted.items():
-        if known[name] != value:
+    for name in ("origin", "log_public_key"):
+        if known[name] != wanted[name]:
             raise Conflict(f"this database belongs to another log: its {name} is {known[name]}", field=name)

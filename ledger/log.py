@@ -16,7 +16,7 @@ from typing import Any
 from . import merkle, parties
 from .checkpoint import Checkpoint, NoteVerifier, sign_checkpoint
 from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
-from .entry_types import lookup
+from .entry_types import Applied, lookup
 from .errors import (
     EntryNotFound,
     InvalidInput,
@@ -85,7 +85,7 @@ class Log:
         tx.insert_entry(entry.index, entry.entry_hash, entry.data, signed.submission_id, signed.party, signed.type,
                         recorded_at)
         tx.insert_nodes(merkle.appended_nodes(entry.index, entry.leaf_hash, lambda key: tx.nodes([key])[key]))
-        entry_type.apply(tx, signed.party, signed.body, entry.index)
+        entry_type.apply(tx, Applied(signed.party, signed.body, entry.index, recorded_at))
         token = parties.issue_token(tx, signed.body["party_id"], recorded_at) if entry_type.issues_token else None
         return AppendResult(entry.index, entry.entry_hash, recorded_at, signed.type,
                             entry_type.result(entry.index, signed.body), token=token)

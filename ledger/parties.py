@@ -124,10 +124,7 @@ def _apply_key_changes(tx: WriteTx, changes: list[KeyChange]) -> None:
 
 def require_role(tx: ReadTx, party_id: str, role: str) -> PartyRecord:
     """Return the party if it has `role`; raise NotAuthorised otherwise."""
-    party = tx.party(party_id)
-    if party is None or role not in party.roles:
-        raise NotAuthorised(f"only a party with the role {role} may do this", rule=f"role:{role}")
-    return party
+    return require_any_role(tx, party_id, (role,))
 
 
 def active_key(tx: ReadTx, party_id: str, key_id: str, index: int) -> bytes:
@@ -197,3 +194,12 @@ def describe(tx: ReadTx, party_id: str) -> PartyView:
         raise PartyNotFound(f"no party has id {party_id}", field="party_id")
     return PartyView(party.party_id, party.legal_name, party.registration_number, party.country, party.roles,
                      party.registered_at, tuple(tx.party_keys(party_id)))
+
+
+def require_any_role(tx: ReadTx, party_id: str, roles: tuple[str, ...]) -> PartyRecord:
+    """Return the party if it has one of `roles`; raise NotAuthorised otherwise."""
+    party = tx.party(party_id)
+    if party is None or not any(role in party.roles for role in roles):
+        raise NotAuthorised(f"only a party with the role {' or '.join(roles)} may do this",
+                            rule=f"role:{'|'.join(roles)}")
+    return party

@@ -1,6 +1,8 @@
 """The only package that talks SQL: tables, migrations and transactions (SQLite or PostgreSQL)."""
 
 from .database import Store
+from .lots_tx import Ancestry, LotFilter, LotRecord, TransferRecord, TransformationRecord
 from .transactions import Head, KeyRecord, PartyRecord, ReadTx, StoredCheckpoint, StoredEntry, WriteTx
 
-__all__ = ["Head", "KeyRecord", "PartyRecord", "ReadTx", "Store", "StoredCheckpoint", "StoredEntry", "WriteTx"]
+__all__ = [
+    "Ancestry", "LotFilter", "LotRecord", "TransferRecord", "TransformationRecord","Head", "KeyRecord", "PartyRecord", "ReadTx", "Store", "StoredCheckpoint", "StoredEntry", "WriteTx"]

@@ -7,7 +7,7 @@ refuse UPDATE and DELETE). Every other table is a projection of the log, except
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 APPEND_ONLY_TABLES = ("entries", "tree_nodes", "checkpoints")
@@ -78,4 +78,87 @@ class MetaRow(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
-PROJECTION_TABLES = ("party_keys", "parties")
+
+class LotRow(SQLModel, table=True):
+    """A lot (consignment) as the log has made it so far."""
+
+    __tablename__ = "lots"
+    lot_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    created_entry: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    created_by: str = Field(sa_column=Column(String(128), nullable=False))
+    created_at: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    origin_kind: str = Field(sa_column=Column(String(16), nullable=False))
+    holder: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    owner: str = Field(sa_column=Column(String(128), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    mass_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    material_family: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    consumer_stage: str = Field(sa_column=Column(String(16), nullable=False))
+    attributes: str = Field(sa_column=Column(Text, nullable=False))
+    composition: str = Field(sa_column=Column(Text, nullable=False))
+    consumed_entry: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    open_transfer: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    discrepancy: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+
+
+class LotOriginRow(SQLModel, table=True):
+    """Grams of a lot's scrap content collected in one country."""
+
+    __tablename__ = "lot_origins"
+    lot_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    country: str = Field(sa_column=Column(String(2), primary_key=True, index=True))
+    grams: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LotEdgeRow(SQLModel, table=True):
+    """`child` was made (in part) from `parent` by the entry at `entry_index`."""
+
+    __tablename__ = "lot_edges"
+    child: str = Field(sa_column=Column(String(64), primary_key=True))
+    parent: str = Field(sa_column=Column(String(64), primary_key=True, index=True))
+    entry_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LotAccessRow(SQLModel, table=True):
+    """`party_id` holds, held, owned or was sent the lot, so it may read it and its ancestry."""
+
+    __tablename__ = "lot_access"
+    lot_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    party_id: str = Field(sa_column=Column(String(128), primary_key=True, index=True))
+
+
+class TransferRow(SQLModel, table=True):
+    __tablename__ = "transfers"
+    transfer_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    lot_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    sender: str = Field(sa_column=Column(String(128), nullable=False))
+    receiver: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    declared_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    transport_reference: str = Field(sa_column=Column(Text, nullable=False))
+    transfers_ownership: bool = Field(sa_column=Column(Boolean, nullable=False))
+    dispatched_entry: int = Field(sa_column=Column(BigInteger, nullable=False))
+    dispatched_at: str = Field(sa_column=Column(String(32), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    closed_entry: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    closed_at: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    weighed_g: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    discrepancy: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+
+
+class TransformationRow(SQLModel, table=True):
+    __tablename__ = "transformations"
+    entry_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    actor: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    recorded_at: str = Field(sa_column=Column(String(32), nullable=False))
+    input_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    additions_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    output_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    losses_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unaccounted_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    material_family: str = Field(sa_column=Column(String(32), nullable=False))
+
+
+PROJECTION_TABLES = ("lot_access", "lot_edges", "lot_origins", "transfers", "transformations", "lots",
+                     "party_keys", "parties")

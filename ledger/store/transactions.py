@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 
+from .lots_tx import LotReads, LotWrites
 from .tables import (
     PROJECTION_TABLES,
     ApiTokenRow,
@@ -71,7 +72,7 @@ class KeyRecord:
         return self.added_at < index and (self.ended_at is None or index < self.ended_at)
 
 
-class ReadTx:
+class ReadTx(LotReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -165,7 +166,7 @@ class ReadTx:
         return None if row is None else str(row.value)
 
 
-class WriteTx(ReadTx):
+class WriteTx(ReadTx, LotWrites):
     """The serialised writer's transaction: appends and projection updates."""
 
     def insert_entry(self, index: int, entry_hash: bytes, data: bytes, submission_id: str, party_id: str,
