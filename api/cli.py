@@ -17,6 +17,7 @@ from ledger.errors import LedgerError
 from ledger.export import export, verify_export
 from ledger.genesis import initialise, load_or_create_key
 from ledger.log import Log
+from ledger.rebuild import rebuild
 from ledger.signing import Signer
 from ledger.store import Store
 
@@ -115,6 +116,17 @@ def verify_export_command(entries_path: Path, checkpoint_path: Path, log_key: st
     except LedgerError as error:
         _fail(error)
     click.echo(f"OK: {result.size} entries match the signed checkpoint, root {result.root.hex()}")
+
+
+@main.command(name="rebuild")
+def rebuild_command() -> None:
+    """Rebuild every projection (parties, keys, lots, transfers ...) from the log alone."""
+    log = _log(Settings.from_env())
+    try:
+        count = rebuild(log.store)
+    except LedgerError as error:
+        _fail(error)
+    click.echo(f"rebuilt projections from {count} entries")
 
 
 @main.command(name="log-key")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 
@@ -160,6 +161,15 @@ class ReadTx(LotReads):
     def token_party(self, token_hash: str) -> str | None:
         row = self.connection.execute(select(ApiTokenRow.party_id).where(ApiTokenRow.token_hash == token_hash)).first()
         return None if row is None else str(row.party_id)
+
+    def projection_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Return the rows of every projection table in primary-key order."""
+        found = {}
+        for name in PROJECTION_TABLES:
+            table = SQLModel.metadata.tables[name]
+            rows = self.connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+            found[name] = [tuple(row) for row in rows]
+        return found
 
     def meta(self, name: str) -> str | None:
         row = self.connection.execute(select(MetaRow.value).where(MetaRow.name == name)).first()
