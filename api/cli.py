@@ -21,6 +21,8 @@ from ledger.rebuild import rebuild
 from ledger.signing import Signer
 from ledger.store import Store
 
+from .audit_cli import audit, verify_report
+
 
 def _log(settings: Settings) -> Log:
     if not settings.log_key_file.exists():
@@ -144,3 +146,13 @@ def keygen(path: Path) -> None:
     signer = load_or_create_key(path)
     click.echo(f"public_key: {signer.public_key.hex()}")
     click.echo(f"key_id:     {signer.key_id}")
+
+
+main.add_command(verify_report)
+main.add_command(audit)
+
+
+from . import client_cli, demo  # noqa: E402  (these modules never import cli, so no cycle)
+
+for command in (*client_cli.COMMANDS, demo.command):
+    main.add_command(command)

@@ -23,6 +23,7 @@ STATUS: dict[type[errors.LedgerError], int] = {
     errors.EntryNotFound: 404,
     errors.LotNotFound: 404,
     errors.TransferNotFound: 404,
+    errors.DeclarationNotFound: 404,
     errors.NotHolder: 403,
     errors.MassImbalance: 422,
     errors.SubmissionConflict: 409,

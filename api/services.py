@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Callable, TypeVar
 
 from flask import Flask, current_app
 
+from ledger.cahra import HighRiskList
 from ledger.config import Settings
 from ledger.errors import StoreUnavailable
 from ledger.log import Log
 from ledger.signing import Signer
 from ledger.store import ReadTx, Store
+from ledger.verification import Policy
 
 T = TypeVar("T")
 
@@ -24,6 +27,7 @@ class Services:
     settings: Settings
     store: Store
     _log: Log | None = field(default=None)
+    _policy: Policy | None = field(default=None)
 
     @property
     def log(self) -> Log:
@@ -33,6 +37,16 @@ class Services:
             self._log = Log(self.store, Signer.load(self.settings.log_key_file), self.settings.origin,
                             timestamp_window=self.settings.timestamp_window_seconds)
         return self._log
+
+    @property
+    def policy(self) -> Policy:
+        """Return the verification policy: the high-risk list, the ledger's mass tolerance, flagged transfers."""
+        if self._policy is None:
+            with self.store.read() as tx:
+                tolerance = tx.meta("mass_tolerance") or self.settings.mass_tolerance
+            self._policy = Policy(HighRiskList.load(self.settings.cahra_file), Fraction(tolerance),
+                                  self.settings.flagged_transfers)
+        return self._policy
 
     def read(self, query: Callable[[ReadTx], T]) -> T:
         """Return `query` run in one read transaction."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from . import merkle
 from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint
-from .errors import ChainBroken, LedgerError
+from .errors import ChainBroken, LedgerError, ProofError
 from .integrity import VerifiedLog, verify_entries
 from .store import Store
 
@@ -53,3 +53,12 @@ def _rows(store: Store, size: int) -> Iterator[tuple[bytes, bytes | None]]:
         for _, data, leaf in chunk:
             yield data, leaf
         start = chunk[-1][0] + 1
+
+
+def check_consistency(old: Checkpoint, new: Checkpoint, proof: list[bytes]) -> None:
+    """Return if the log of `new` extends the log of `old` (RFC 9162 consistency); raise ProofError/RootMismatch."""
+    if old.origin != new.origin:
+        raise ProofError(f"the checkpoints belong to different logs: {old.origin} and {new.origin}")
+    if new.size < old.size:
+        raise ProofError(f"the newer checkpoint has {new.size} entries, fewer than the older {old.size}")
+    merkle.verify_consistency(old.size, new.size, proof, old.root, new.root)

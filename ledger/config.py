@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -22,6 +23,9 @@ class Settings:
     max_body_bytes: int
     sqlite_synchronous: str
     mass_tolerance: str
+    cahra_file: Path | None
+    flagged_transfers: str
+    open_transfer_days: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -39,7 +43,10 @@ class Settings:
             timestamp_window_seconds=_int(env, "SCRAPLEDGER_TIMESTAMP_WINDOW", 300),
             max_body_bytes=_int(env, "SCRAPLEDGER_MAX_BODY_BYTES", 4 * 1024 * 1024),
             sqlite_synchronous=synchronous,
-            mass_tolerance=env.get("SCRAPLEDGER_MASS_TOLERANCE", "0.01"),
+            mass_tolerance=_fraction(env, "SCRAPLEDGER_MASS_TOLERANCE", "0.01"),
+            cahra_file=Path(env["SCRAPLEDGER_CAHRA_FILE"]) if env.get("SCRAPLEDGER_CAHRA_FILE") else None,
+            flagged_transfers=_choice(env, "SCRAPLEDGER_FLAGGED_TRANSFERS", ("warn", "fail")),
+            open_transfer_days=_int(env, "SCRAPLEDGER_OPEN_TRANSFER_DAYS", 14),
         )
 
 
@@ -50,3 +57,21 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit():
         raise InvalidInput(name, "must be a non-negative integer")
     return int(raw)
+
+
+def _fraction(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default)
+    try:
+        value = Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidInput(name, "must be a decimal fraction such as 0.01") from None
+    if not 0 <= value < 1:
+        raise InvalidInput(name, "must lie between 0 and 1")
+    return raw
+
+
+def _choice(env: Mapping[str, str], name: str, options: tuple[str, ...]) -> str:
+    raw = env.get(name, options[0])
+    if raw not in options:
+        raise InvalidInput(name, f"must be one of {', '.join(options)}")
+    return raw

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import custody, lots, parties, transformations
+from . import custody, declarations, lots, parties, transformations
 from .errors import InvalidInput
 from .store import WriteTx
 
@@ -80,3 +80,8 @@ register(EntryType(custody.RECEIVE, custody.check_receive, custody.apply_receive
 register(EntryType(custody.REJECT, custody.check_reject, custody.apply_reject, custody.close_result))
 register(EntryType(transformations.TRANSFORM, transformations.check_transform, transformations.apply_transform,
                    transformations.transform_result))
+register(EntryType(declarations.ISSUE, declarations.check_issue, declarations.apply_issue, declarations.issue_result))
+register(EntryType(declarations.WITHDRAW, declarations.check_withdraw, declarations.apply_withdraw,
+                   declarations.withdraw_result))
+register(EntryType(declarations.CERTIFY, declarations.check_certificate, declarations.apply_certificate,
+                   declarations.certificate_result))

@@ -136,6 +136,18 @@ class MassImbalance(LedgerError):
         self.output_g = output_g
 
 
+class DeclarationNotFound(LedgerError):
+    """No declaration has this id (for this caller)."""
+
+    title = "declaration not found"
+
+
+class DeclarationWithdrawn(Conflict):
+    """The declaration was already withdrawn."""
+
+    title = "declaration withdrawn"
+
+
 class ProofError(LedgerError):
     """A Merkle proof or its parameters are malformed."""
 

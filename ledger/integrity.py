@@ -55,7 +55,7 @@ def verify_entries(
             raise ChainBroken(position, "entry bytes differ from the stored Merkle leaf: the entry was altered")
         if not hmac.compare_digest(entry.prev_hash, prev_hash):
             raise ChainBroken(position, "prev_hash does not match the hash of the entry before")
-        _check_signature(position, entry, keyring, origin)
+        check_entry_signature(position, entry, keyring, origin)
         keyring.apply(entry.signed.type, entry.signed.submission["body"], position)
         tree.append(entry.leaf_hash)
         prev_hash = entry.entry_hash
@@ -77,7 +77,7 @@ def _parse(position: int, data: bytes) -> Entry:
         raise ChainBroken(position, f"entry is malformed: {exc.detail}") from exc
 
 
-def _check_signature(position: int, entry: Entry, keyring: parties.KeyRing, origin: str) -> None:
+def check_entry_signature(position: int, entry: Entry, keyring: parties.KeyRing, origin: str) -> None:
     signed = entry.signed
     if signed.submission["log"] != origin:
         raise ChainBroken(position, f"submission names log {signed.submission['log']!r}, not {origin!r}")

@@ -30,6 +30,9 @@ from .signing import Signer, key_id
 from .store import ReadTx, Store, StoredCheckpoint, WriteTx
 
 
+REPORT_CONTEXT = b"scrapledger verification report v1\n"
+
+
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     """What the submitter learns: where its entry landed and what it created."""
@@ -123,6 +126,10 @@ class Log:
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
             tx.insert_checkpoint(size, root, note, format_time(now))
             return StoredCheckpoint(size, root, note, format_time(now))
+
+    def sign_report(self, canonical_report: bytes) -> bytes:
+        """Return the log key's signature over a verification report (domain-separated from checkpoints)."""
+        return self._signer.sign(REPORT_CONTEXT + canonical_report)
 
     def entry(self, index: int) -> Entry:
         """Return the entry at `index` or raise EntryNotFound."""

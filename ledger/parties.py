@@ -161,7 +161,8 @@ class KeyRing:
             if change.added is not None:
                 key_id = signing.key_id(change.added)
                 self._keys[key_id] = KeyRecord(key_id, change.party_id, change.added, index, None, None)
-            elif (key := self._keys.get(str(change.ended_key_id))) is not None and key.ended_at is None:
+            elif ((key := self._keys.get(str(change.ended_key_id))) is not None and key.ended_at is None
+                  and key.party_id == change.party_id):
                 self._keys[key.key_id] = KeyRecord(key.key_id, key.party_id, key.public_key, key.added_at, index, change.reason)
 
     def active_key(self, party_id: str, key_id: str, index: int) -> bytes:

@@ -61,3 +61,14 @@ def output(mass: str, **overrides: Any) -> dict[str, Any]:
 def transform_body(kind: str, inputs: list[str], outputs: list[dict[str, Any]], losses: str = "0",
                    **overrides: Any) -> dict[str, Any]:
     return {"kind": kind, "inputs": inputs, "outputs": outputs, "losses_kg": losses, **overrides}
+
+
+def declaration_body(lot_id: str, recipient: str, **overrides: Any) -> dict[str, Any]:
+    """Return an honest declaration of the standard HMS lot (24,380 kg, post-consumer, from NL)."""
+    body: dict[str, Any] = {
+        "lot_id": lot_id, "recipient": recipient, "mass_kg": "24380", "material_family": "ferrous",
+        "consumer_stage": "post_consumer", "recycled_share": "1", "post_consumer_share": "1",
+        "origin_countries": ["NL"], "no_high_risk_origin": True,
+    }
+    body.update(overrides)
+    return body

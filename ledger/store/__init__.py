@@ -1,8 +1,10 @@
 """The only package that talks SQL: tables, migrations and transactions (SQLite or PostgreSQL)."""
 
 from .database import Store
+from .declarations_tx import AuditJob, CertificateRecord, DeclarationRecord
 from .lots_tx import Ancestry, LotFilter, LotRecord, TransferRecord, TransformationRecord
 from .transactions import Head, KeyRecord, PartyRecord, ReadTx, StoredCheckpoint, StoredEntry, WriteTx
 
 __all__ = [
+    "AuditJob", "CertificateRecord", "DeclarationRecord",
     "Ancestry", "LotFilter", "LotRecord", "TransferRecord", "TransformationRecord","Head", "KeyRecord", "PartyRecord", "ReadTx", "Store", "StoredCheckpoint", "StoredEntry", "WriteTx"]

@@ -160,5 +160,60 @@ class TransformationRow(SQLModel, table=True):
     material_family: str = Field(sa_column=Column(String(32), nullable=False))
 
 
-PROJECTION_TABLES = ("lot_access", "lot_edges", "lot_origins", "transfers", "transformations", "lots",
+
+class DeclarationRow(SQLModel, table=True):
+    """A provenance declaration and whether its issuer withdrew it."""
+
+    __tablename__ = "declarations"
+    declaration_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    entry_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    issuer: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    recipient: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    lot_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    issued_at: str = Field(sa_column=Column(String(32), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    withdrawn_entry: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    withdrawal_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CertificateRow(SQLModel, table=True):
+    """A party's certificate (e.g. its end-of-waste quality management system) with its validity."""
+
+    __tablename__ = "certificates"
+    certificate_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    entry_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    party_id: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    number: str = Field(sa_column=Column(String(64), nullable=False))
+    issuer: str = Field(sa_column=Column(Text, nullable=False))
+    valid_from: str = Field(sa_column=Column(String(10), nullable=False))
+    valid_until: str = Field(sa_column=Column(String(10), nullable=False))
+
+
+class VerdictRow(SQLModel, table=True):
+    """The latest verification verdict of a declaration (operational, not a projection)."""
+
+    __tablename__ = "verdicts"
+    declaration_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    verdict: str = Field(sa_column=Column(String(8), nullable=False))
+    failed_checks: str = Field(sa_column=Column(Text, nullable=False))
+    checked_at: str = Field(sa_column=Column(String(32), nullable=False))
+    tree_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class AuditJobRow(SQLModel, table=True):
+    """A full-log verification run by an auditor, polled while it runs."""
+
+    __tablename__ = "audit_jobs"
+    job_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    requested_by: str = Field(sa_column=Column(String(128), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    tree_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    verified: int = Field(sa_column=Column(BigInteger, nullable=False))
+    started_at: str = Field(sa_column=Column(String(32), nullable=False))
+    finished_at: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+PROJECTION_TABLES = ("certificates", "declarations", "lot_access", "lot_edges", "lot_origins", "transfers", "transformations", "lots",
                      "party_keys", "parties")

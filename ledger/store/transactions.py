@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 
+from .declarations_tx import DeclarationReads, DeclarationWrites
 from .lots_tx import LotReads, LotWrites
 from .tables import (
     PROJECTION_TABLES,
@@ -69,11 +70,16 @@ class KeyRecord:
     end_reason: str | None
 
     def active_at(self, index: int) -> bool:
-        """Return whether an entry at `index` may be signed with this key."""
-        return self.added_at < index and (self.ended_at is None or index < self.ended_at)
+        """Return whether an entry at `index` may be signed with this key.
+
+        A key signs the entries after the one that added it, up to and
+        including the one that ends it (a party may retire or revoke a key
+        with that very key).
+        """
+        return self.added_at < index and (self.ended_at is None or index <= self.ended_at)
 
 
-class ReadTx(LotReads):
+class ReadTx(LotReads, DeclarationReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -176,7 +182,7 @@ class ReadTx(LotReads):
         return None if row is None else str(row.value)
 
 
-class WriteTx(ReadTx, LotWrites):
+class WriteTx(ReadTx, LotWrites, DeclarationWrites):
     """The serialised writer's transaction: appends and projection updates."""
 
     def insert_entry(self, index: int, entry_hash: bytes, data: bytes, submission_id: str, party_id: str,
