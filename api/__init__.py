@@ -37,10 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = LedgerApi(app)
     docs.register(app)
 
-    from .blueprints import declarations, health, log, lots, parties
+    from .blueprints import audit, declarations, health, log, lots, parties
 
     app.register_blueprint(health.bp)
     app.before_request(authenticate)
-    for blueprint in (parties.bp, lots.bp, declarations.bp, log.bp):
+    for blueprint in (parties.bp, lots.bp, declarations.bp, audit.bp, log.bp):
         api.register_blueprint(blueprint)
     return app

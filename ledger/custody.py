@@ -75,7 +75,7 @@ def apply_dispatch(tx: WriteTx, entry: Applied) -> None:
     opened = transfer_id(entry.index)
     tx.insert_transfer(TransferRecord(
         opened, lot.lot_id, entry.actor, receiver, parse_kg(body["declared_mass_kg"], "body.declared_mass_kg"),
-        body["transport_reference"], body.get("transfers_ownership", True), entry.index, entry.recorded_at, "open"))
+        lot.mass_g, body["transport_reference"], body.get("transfers_ownership", True), entry.index, entry.recorded_at, "open"))
     tx.update_lot(lot, status="in_transit", open_transfer=opened)
     tx.grant_access(lot.lot_id, receiver)
 

@@ -8,6 +8,7 @@ is deterministic in the entry, the result equals what the live appends built;
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from .entries import Entry
@@ -19,17 +20,31 @@ CHUNK = 2000
 
 def rebuild(store: Store) -> int:
     """Rebuild the projections from the log and return the number of entries replayed."""
+    return replay(store, store)
+
+
+def replay(source: Store, target: Store) -> int:
+    """Apply every entry of `source`'s log to `target`'s emptied projections; return how many.
+
+    `target` may be the same store (a rebuild) or a scratch one (an auditor's
+    recomputation); it is given the ledger's mass tolerance so it judges alike.
+    """
     replayed = 0
-    with store.write() as tx:
+    with target.write() as tx:
         tx.clear_projections()
-        size = tx.head().size
-        while replayed < size:
-            for stored in tx.entries(replayed, CHUNK):
+        if source is not target:
+            with source.read() as reader:
+                tx.set_meta("mass_tolerance", reader.meta("mass_tolerance") or "0.01")
+        while True:
+            with nullcontext(tx) if source is target else source.read() as reader:
+                chunk = reader.entries(replayed, CHUNK)
+            if not chunk:
+                return replayed
+            for stored in chunk:
                 entry = Entry.from_bytes(stored.data)
                 signed = entry.signed
                 lookup(signed.type).apply(tx, Applied(signed.party, signed.body, entry.index, entry.recorded_at))
                 replayed += 1
-    return replayed
 
 
 def projection_snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:

@@ -44,6 +44,7 @@ class AuditJob:
     tree_size: int
     verified: int
     started_at: str
+    updated_at: str
     finished_at: str | None
     result: dict[str, Any] | None
 

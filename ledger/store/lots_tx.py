@@ -41,6 +41,7 @@ class TransferRecord:
     sender: str
     receiver: str
     declared_g: int
+    lot_mass_g: int
     transport_reference: str
     transfers_ownership: bool
     dispatched_entry: int
@@ -209,6 +210,7 @@ class LotWrites:
         values = {name: getattr(lot, name) for name in LotRecord.__slots__ if name != "origins"}
         values["attributes"] = json.dumps(lot.attributes, sort_keys=True)
         values["composition"] = json.dumps(lot.composition, sort_keys=True)
+        values["created_mass_g"] = lot.mass_g
         self.connection.execute(insert(LotRow), [values])
         self._write_origins(lot.lot_id, lot.origins)
 

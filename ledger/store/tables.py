@@ -92,6 +92,7 @@ class LotRow(SQLModel, table=True):
     owner: str = Field(sa_column=Column(String(128), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
     mass_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_mass_g: int = Field(sa_column=Column(BigInteger, nullable=False))
     material_family: str = Field(sa_column=Column(String(32), nullable=False, index=True))
     consumer_stage: str = Field(sa_column=Column(String(16), nullable=False))
     attributes: str = Field(sa_column=Column(Text, nullable=False))
@@ -134,6 +135,7 @@ class TransferRow(SQLModel, table=True):
     sender: str = Field(sa_column=Column(String(128), nullable=False))
     receiver: str = Field(sa_column=Column(String(128), nullable=False, index=True))
     declared_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    lot_mass_g: int = Field(sa_column=Column(BigInteger, nullable=False))
     transport_reference: str = Field(sa_column=Column(Text, nullable=False))
     transfers_ownership: bool = Field(sa_column=Column(Boolean, nullable=False))
     dispatched_entry: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -211,6 +213,7 @@ class AuditJobRow(SQLModel, table=True):
     tree_size: int = Field(sa_column=Column(BigInteger, nullable=False))
     verified: int = Field(sa_column=Column(BigInteger, nullable=False))
     started_at: str = Field(sa_column=Column(String(32), nullable=False))
+    updated_at: str = Field(sa_column=Column(String(32), nullable=False))
     finished_at: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 
+from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .lots_tx import LotReads, LotWrites
 from .tables import (
@@ -79,7 +80,7 @@ class KeyRecord:
         return self.added_at < index and (self.ended_at is None or index <= self.ended_at)
 
 
-class ReadTx(LotReads, DeclarationReads):
+class ReadTx(LotReads, DeclarationReads, AuditReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -163,6 +164,10 @@ class ReadTx(LotReads, DeclarationReads):
     def key(self, key_id: str) -> KeyRecord | None:
         row = self.connection.execute(select(PartyKeyRow).where(PartyKeyRow.key_id == key_id)).first()
         return None if row is None else _key(row)
+
+    @staticmethod
+    def _key_record(row: object) -> KeyRecord:
+        return _key(row)
 
     def token_party(self, token_hash: str) -> str | None:
         row = self.connection.execute(select(ApiTokenRow.party_id).where(ApiTokenRow.token_hash == token_hash)).first()

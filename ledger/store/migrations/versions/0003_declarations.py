@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("tree_size", sa.BigInteger, nullable=False),
         sa.Column("verified", sa.BigInteger, nullable=False),
         sa.Column("started_at", sa.String(32), nullable=False),
+        sa.Column("updated_at", sa.String(32), nullable=False),
         sa.Column("finished_at", sa.String(32), nullable=True),
         sa.Column("result", sa.Text, nullable=True),
     )

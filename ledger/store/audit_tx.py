@@ -1,0 +1,63 @@
+"""Queries for auditors: flagged transfers, risky origins, revoked keys, mass flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select
+
+from .tables import EntryRow, LotOriginRow, LotRow, PartyKeyRow, TransferRow, TransformationRow
+
+
+class AuditReads:
+    connection: Connection
+
+    def flagged_transfers(self, stale_before: str) -> list[Any]:
+        """Return transfers with a discrepancy, rejected, or open since before `stale_before`."""
+        query = select(TransferRow).where(or_(
+            TransferRow.discrepancy.is_(True), TransferRow.status == "rejected",
+            and_(TransferRow.status == "open", TransferRow.dispatched_at < stale_before),
+        )).order_by(TransferRow.dispatched_entry)
+        return [self._transfer(row) for row in self.connection.execute(query)]  # type: ignore[attr-defined]
+
+    def registered_lots_from(self, countries: list[str]) -> list[Any]:
+        """Return lots registered with an origin in one of `countries`."""
+        query = (select(LotRow).join(LotOriginRow, LotOriginRow.lot_id == LotRow.lot_id)
+                 .where(LotRow.origin_kind == "registered", LotOriginRow.country.in_(countries))
+                 .order_by(LotRow.created_entry))
+        rows = self.connection.execute(query).all()
+        origins = self._origins([row.lot_id for row in rows])  # type: ignore[attr-defined]
+        return [self._lot(row, origins.get(row.lot_id, {})) for row in rows]  # type: ignore[attr-defined]
+
+    def revoked_keys(self) -> list[Any]:
+        rows = self.connection.execute(
+            select(PartyKeyRow).where(PartyKeyRow.end_reason == "revoked").order_by(PartyKeyRow.ended_at))
+        return [self._key_record(row) for row in rows]  # type: ignore[attr-defined]
+
+    def party_entries_between(self, party_id: str, after: int, until: int) -> list[tuple[int, bytes]]:
+        """Return (index, bytes) of the party's entries with after < index <= until."""
+        rows = self.connection.execute(
+            select(EntryRow.idx, EntryRow.data)
+            .where(EntryRow.party_id == party_id, EntryRow.idx > after, EntryRow.idx <= until)
+            .order_by(EntryRow.idx))
+        return [(row.idx, bytes(row.data)) for row in rows]
+
+    def flows(self, created_from: str | None, created_until: str | None) -> dict[str, list[Any]]:
+        """Return the rows mass balance is computed from: lots, transfers and transformations in the period."""
+        def period(column: Any) -> list[Any]:
+            conditions = []
+            if created_from:
+                conditions.append(column >= created_from)
+            if created_until:
+                conditions.append(column < created_until)
+            return conditions
+
+        lots = self.connection.execute(
+            select(LotRow.lot_id, LotRow.created_by, LotRow.created_at, LotRow.created_entry, LotRow.origin_kind,
+                   LotRow.material_family, LotRow.mass_g, LotRow.created_mass_g, LotRow.consumed_entry, LotRow.status, LotRow.holder)
+        ).all()
+        transfers = self.connection.execute(
+            select(TransferRow).where(*period(TransferRow.dispatched_at))).all()
+        transformations = self.connection.execute(
+            select(TransformationRow).where(*period(TransformationRow.recorded_at))).all()
+        return {"lots": list(lots), "transfers": list(transfers), "transformations": list(transformations)}
