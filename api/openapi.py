@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -32,11 +32,16 @@ class StrictParser(FlaskParser):
             flask.abort(problems.problem(400, "malformed JSON", str(exc), field="body", rule=exc.rule))
 
 
+class LedgerBlueprint(Blueprint):
+    """A flask-smorest blueprint that parses request bodies with `StrictParser`."""
+
+    ARGUMENTS_PARSER = StrictParser()
+
+
 class LedgerApi(Api):
-    """The Api with our parser and problem+json errors."""
+    """The Api with problem+json errors documented and returned."""
 
     ERROR_SCHEMA = ProblemSchema
-    ARGUMENTS_PARSER = StrictParser()
 
     def handle_http_exception(self, error: Any) -> Any:
         return problems.from_http_exception(error)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, json
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ledger import errors
 
@@ -57,6 +57,10 @@ def from_ledger_error(error: errors.LedgerError) -> Response:
 def from_http_exception(error: HTTPException) -> Response:
     """Return the problem for a werkzeug/flask-smorest HTTP error, with its validation messages."""
     status = error.code or 500
+    if isinstance(error, RequestEntityTooLarge):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return problem(413, "request too large", f"the body exceeds the limit of {limit} bytes",
+                       field="body", rule=f"max-bytes:{limit}")
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
     extra: dict[str, Any] = {}

@@ -22,16 +22,16 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
 _NON_BMP_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
 
 
-def canonicalize(value: Any) -> bytes:
-    """Return the RFC 8785 bytes of `value`; raise NotCanonical if JCS cannot represent it."""
-    _check(value, "$")
+def canonicalize(value: Any, root: str = "$") -> bytes:
+    """Return the RFC 8785 bytes of `value`; raise NotCanonical naming the path (from `root`) it cannot represent."""
+    _check(value, root)
     text = _ENCODER.encode(value)
     if _NON_BMP_OR_SURROGATE.search(text) is None:
         return text.encode("utf-8")
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
-        raise NotCanonical("$", "not representable in RFC 8785", str(exc)) from exc
+        raise NotCanonical(root, "not representable in RFC 8785", str(exc)) from exc
 
 
 def _check(value: Any, path: str) -> None:
@@ -69,13 +69,37 @@ def _check_string(text: str, path: str) -> None:
 
 def parse_canonical(data: bytes) -> Any:
     """Parse JSON bytes that must already be canonical; raise NotCanonical otherwise."""
+    long_literals: list[str] = []
+
+    def parse_int(literal: str) -> int:
+        if len(literal) > 15:  # 2**53 - 1 has 16 digits; shorter literals are safe integers
+            long_literals.append(literal)
+        return int(literal)
+
     try:
-        value = json.loads(data, parse_float=_refuse_float, parse_constant=_refuse_float)
+        value = json.loads(data, parse_float=_refuse_float, parse_int=parse_int,
+                           parse_constant=_refuse_float)
     except (ValueError, UnicodeDecodeError) as exc:
         raise NotCanonical("$", "not valid JSON", str(exc)) from exc
-    if canonicalize(value) != data:
+    if _canonical_form(value, checked=not long_literals) != data:
         raise NotCanonical("$", "bytes are not in RFC 8785 canonical form")
     return value
+
+
+def _canonical_form(value: Any, *, checked: bool) -> bytes:
+    """Return canonicalize(value) for a value parsed from JSON with floats refused.
+
+    Parsed JSON holds only dicts with string keys, lists, strings, integers,
+    booleans and None, so once its integers are known to be safe (`checked`)
+    `_check` can only object to a lone surrogate, and canonicalize leaves the
+    encoder's text only for a surrogate or a character outside the BMP. An
+    ASCII text has neither. In that case the result is the encoder's text and
+    the Python-level walk is skipped; otherwise canonicalize itself decides.
+    """
+    text = _ENCODER.encode(value)
+    if checked and (text.isascii() or _NON_BMP_OR_SURROGATE.search(text) is None):
+        return text.encode("utf-8")
+    return canonicalize(value)
 
 
 def _refuse_float(text: str) -> Any:

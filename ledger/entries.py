@@ -53,7 +53,7 @@ class SignedSubmission:
     def create(cls, submission: dict[str, Any], signature: bytes) -> SignedSubmission:
         """Return the checked submission; raise InvalidInput naming the bad field."""
         check_submission_shape(submission)
-        return cls(submission, signature, canonicalize(submission))
+        return cls(submission, signature, canonicalize(submission, "submission"))
 
     @property
     def party(self) -> str:

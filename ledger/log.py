@@ -9,6 +9,8 @@ projections. Nothing is half-written: any error rolls the whole append back.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +22,7 @@ from .entry_types import Applied, lookup
 from .errors import (
     EntryNotFound,
     InvalidInput,
+    LedgerError,
     NotAuthorised,
     ProofError,
     StaleTimestamp,
@@ -27,7 +30,7 @@ from .errors import (
     UnknownKey,
 )
 from .signing import Signer, key_id
-from .store import ReadTx, Store, StoredCheckpoint, WriteTx
+from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
 
 
 REPORT_CONTEXT = b"scrapledger verification report v1\n"
@@ -58,11 +61,32 @@ class Log:
 
     def append(self, signed: SignedSubmission, *, actor: str, now: datetime) -> AppendResult:
         """Append one signed submission made by `actor` (the token's party) and return where it landed."""
-        entry_type = self._precheck(signed, actor, now)
-        with self.store.write() as tx:
-            return self._append_in(tx, signed, entry_type.name, now)
+        return self.append_many([signed], actor=actor, now=now)[0]
 
-    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime) -> Any:
+    def append_many(self, batch: Sequence[SignedSubmission], *, actor: str, now: datetime) -> list[AppendResult]:
+        """Append a batch in one transaction (group commit): every entry lands, or none does.
+
+        Each submission is still its own signed entry. Signatures are verified
+        before the write lock is taken; inside it, the key history is checked
+        again, then each entry is applied in order, so an entry may act on a
+        lot registered earlier in the same batch.
+        """
+        for position, signed in enumerate(batch):
+            with _item(position, len(batch)):
+                self._precheck(signed, actor, now)
+        verified = self._verify_signatures(batch)
+        with self.store.write() as tx:
+            head = tx.head()
+            appender = _Appender(tx, head.size, head.entry_hash or GENESIS_PREV_HASH,
+                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now)
+            results = []
+            for position, signed in enumerate(batch):
+                with _item(position, len(batch)):
+                    results.append(self._append_one(tx, appender, signed, verified[position]))
+            appender.flush()
+            return results
+
+    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime) -> None:
         if signed.party != actor:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
@@ -72,25 +96,36 @@ class Log:
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",
                 field="submission.timestamp",
             )
-        entry_type = lookup(signed.type)
-        entry_type.check(signed.body)
-        return entry_type
+        lookup(signed.type).check(signed.body)
 
-    def _append_in(self, tx: WriteTx, signed: SignedSubmission, type_name: str, now: datetime) -> AppendResult:
-        entry_type = lookup(type_name)
-        previous = tx.entry_by_submission(signed.submission_id)
+    def _verify_signatures(self, batch: Sequence[SignedSubmission]) -> list[bytes | None]:
+        """Return, per submission, the public key its signature verified under (None: judge it under the lock)."""
+        with self.store.read() as tx:
+            keys = {key_id: tx.key(key_id) for key_id in {signed.key_id for signed in batch}}
+        verified: list[bytes | None] = []
+        for position, signed in enumerate(batch):
+            key = keys.get(signed.key_id)
+            if key is None or key.party_id != signed.party:
+                verified.append(None)
+                continue
+            with _item(position, len(batch)):
+                signed.verify(key.public_key)
+            verified.append(key.public_key)
+        return verified
+
+    def _append_one(self, tx: WriteTx, appender: _Appender, signed: SignedSubmission,
+                    verified_key: bytes | None) -> AppendResult:
+        previous = appender.earlier(signed.submission_id) or tx.entry_by_submission(signed.submission_id)
         if previous is not None:
             return self._replay(previous.data, signed)
-        head = tx.head()
-        signed.verify(self._signing_key(tx, signed, head.size))
-        recorded_at = format_time(max(now, parse_time(head.recorded_at)) if head.recorded_at else now)
-        entry = Entry.build(head.size, head.entry_hash or GENESIS_PREV_HASH, recorded_at, signed)
-        tx.insert_entry(entry.index, entry.entry_hash, entry.data, signed.submission_id, signed.party, signed.type,
-                        recorded_at)
-        tx.insert_nodes(merkle.appended_nodes(entry.index, entry.leaf_hash, lambda key: tx.nodes([key])[key]))
-        entry_type.apply(tx, Applied(signed.party, signed.body, entry.index, recorded_at))
-        token = parties.issue_token(tx, signed.body["party_id"], recorded_at) if entry_type.issues_token else None
-        return AppendResult(entry.index, entry.entry_hash, recorded_at, signed.type,
+        public_key = self._signing_key(tx, signed, appender.size)
+        if verified_key is None or not hmac.compare_digest(public_key, verified_key):
+            signed.verify(public_key)
+        entry_type = lookup(signed.type)
+        entry = appender.add(signed)
+        entry_type.apply(tx, Applied(signed.party, signed.body, entry.index, entry.recorded_at))
+        token = parties.issue_token(tx, signed.body["party_id"], entry.recorded_at) if entry_type.issues_token else None
+        return AppendResult(entry.index, entry.entry_hash, entry.recorded_at, signed.type,
                             entry_type.result(entry.index, signed.body), token=token)
 
     def _signing_key(self, tx: ReadTx, signed: SignedSubmission, index: int) -> bytes:
@@ -172,3 +207,52 @@ class Log:
         current = tx.head().size
         if not 0 < size <= current:
             raise ProofError(f"{field} must be between 1 and the log size {current}, got {size}", field=field)
+
+
+class _Appender:
+    """Builds the entries of one transaction and writes them, with their Merkle nodes, in bulk."""
+
+    def __init__(self, tx: WriteTx, size: int, prev_hash: bytes, moment: datetime) -> None:
+        self._tx = tx
+        self.size = size
+        self._prev_hash = prev_hash
+        self._recorded_at = format_time(moment)  # one record time per transaction, never before the head's
+        self._entries: list[Entry] = []
+        self._by_submission: dict[str, StoredEntry] = {}
+        self._nodes: dict[merkle.NodeKey, bytes] = {}
+
+    def earlier(self, submission_id: str) -> StoredEntry | None:
+        """Return the entry this transaction already built for `submission_id`, if any."""
+        return self._by_submission.get(submission_id)
+
+    def add(self, signed: SignedSubmission) -> Entry:
+        """Return the next entry for `signed`, chained to the one before it."""
+        entry = Entry.build(self.size, self._prev_hash, self._recorded_at, signed)
+        for key, value in merkle.appended_nodes(entry.index, entry.leaf_hash, self._node):
+            self._nodes[key] = value
+        self._entries.append(entry)
+        self._by_submission[signed.submission_id] = StoredEntry(entry.index, entry.data, entry.entry_hash)
+        self.size += 1
+        self._prev_hash = entry.entry_hash
+        return entry
+
+    def flush(self) -> None:
+        """Insert every built entry and node."""
+        self._tx.insert_entries(self._entries)
+        self._tx.insert_nodes(sorted(self._nodes.items()))
+
+    def _node(self, key: merkle.NodeKey) -> bytes:
+        return self._nodes[key] if key in self._nodes else self._tx.nodes([key])[key]
+
+
+@contextmanager
+def _item(position: int, count: int) -> Iterator[None]:
+    """Name the batch item in any error raised for it (items[3].body.net_mass_kg)."""
+    try:
+        yield
+    except LedgerError as error:
+        if count > 1:
+            field = error.fields.get("field")
+            error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
+            error.detail = f"items[{position}]: {error.detail}"
+        raise

@@ -293,7 +293,8 @@ class CompactRange:
     """A streaming root over appended leaf hashes keeping only the O(log n) nodes of `root_keys`."""
 
     def __init__(self) -> None:
-        self._nodes: dict[NodeKey, bytes] = {}
+        # The hashes of the nodes `root_keys(size)` names, left to right: one per set bit of size.
+        self._hashes: list[bytes] = []
         self._size = 0
 
     @property
@@ -303,12 +304,19 @@ class CompactRange:
 
     def append(self, leaf_hash: bytes) -> None:
         """Return None after folding `leaf_hash` into the held nodes."""
-        # Left siblings of a new leaf are always among the current root nodes.
-        completed = dict(appended_nodes(self._size, leaf_hash, self._nodes.__getitem__))
+        # As in `appended_nodes`: the new leaf absorbs one left sibling per trailing 1 bit of size.
+        value, size = leaf_hash, self._size
+        while size & 1:
+            value = node_hash(self._hashes.pop(), value)
+            size >>= 1
+        self._hashes.append(value)
         self._size += 1
-        held = self._nodes | completed
-        self._nodes = {key: held[key] for key in root_keys(self._size)}
 
     def root(self) -> bytes:
         """Return the root of all leaves appended so far."""
-        return root(self._size, self._nodes)
+        if not self._hashes:
+            return EMPTY_ROOT
+        result = self._hashes[-1]
+        for value in reversed(self._hashes[:-1]):
+            result = node_hash(value, result)
+        return result

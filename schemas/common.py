@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class Hex(fields.String):
@@ -36,5 +36,5 @@ class ProblemSchema(Schema):
 
 
 class PageQuerySchema(Schema):
-    start = fields.Integer(load_default=0, validate=lambda value: value >= 0)
-    limit = fields.Integer(load_default=100, validate=lambda value: 1 <= value <= 1000)
+    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,11 @@ import pytest
 from api import create_app
 from api.client import LedgerClient, Reply
 from ledger.config import Settings
-from ledger.genesis import initialise
+from ledger.genesis import Initialised, initialise
 from ledger.signing import Signer
+from ledger.store import Store
+from ledger.store.tables import SQLModel
+from ledger.store.triggers import append_only_ddl
 
 PG_ADMIN = os.environ.get("SCRAPLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ORIGIN = "test.scrapledger.local/log"
@@ -39,18 +45,63 @@ def postgres_url() -> Iterator[str]:
     name = f"sl_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    yield f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+    yield _pg_url(name)
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def pg_worker() -> Iterator[str]:
+    """Yield one migrated PostgreSQL database for this test worker; tests reset it instead of creating their own."""
+    _postgres_or_skip()
+    name = f"sl_w_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    store = Store(_pg_url(name))
+    store.migrate()
+    store.dispose()
+    yield _pg_url(name)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _reset_postgres(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None) -> None:
+    """Empty every table (triggers bypassed, as only a superuser can), restore `rows` and the triggers."""
+    with psycopg.connect(_plain(url)) as connection:
+        connection.execute("SET LOCAL session_replication_role = replica")
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(f"DELETE FROM {table.name}")  # cheaper than TRUNCATE for a few rows
+        for table, (columns, values) in (rows or {}).items():
+            if values:
+                marks = ", ".join(["%s"] * len(columns))
+                with connection.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+        connection.execute("SET LOCAL session_replication_role = origin")
+        for statement in append_only_ddl("postgresql"):
+            connection.execute(statement)
+
+
+def _snapshot_postgres(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    found = {}
+    with psycopg.connect(_plain(url)) as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            cursor = connection.execute(f"SELECT * FROM {table.name}")
+            found[table.name] = ([column.name for column in cursor.description], cursor.fetchall())
+    return found
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty database, once on SQLite and once on PostgreSQL."""
+    """The URL of an empty, migrated-or-empty database, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+    url = str(request.getfixturevalue("pg_worker"))
+    _reset_postgres(url)
+    return url
 
 
 @pytest.fixture
@@ -70,11 +121,55 @@ def settings(env: dict[str, str]) -> Settings:
     return Settings.from_env(env)
 
 
+@dataclass(frozen=True)
+class Template:
+    """An initialised ledger to copy per test: its database (file or rows), its home (keys), its genesis."""
+
+    database: Any
+    home: Path
+    genesis: Initialised
+
+
+@pytest.fixture(scope="session")
+def templates() -> dict[str, Template]:
+    """Initialised once per engine and worker; tests copy the result instead of migrating again."""
+    return {}
+
+
+def _template(kind: str, made: dict[str, Template], factory: pytest.TempPathFactory, url: str) -> Template:
+    if kind not in made:
+        home = factory.mktemp(f"template-{kind}") / "var"
+        if kind == "sqlite":
+            url = f"sqlite:///{home.parent / 'ledger.db'}"
+        env = {"DATABASE_URL": url, "SCRAPLEDGER_HOME": str(home), "SCRAPLEDGER_ORIGIN": ORIGIN}
+        done = initialise(Settings.from_env(env), operator_id="operator", legal_name="Ledger Operations B.V.",
+                          registration_number="NL-KVK-90000001", country="NL", now=datetime.now(UTC))
+        if kind == "sqlite":
+            database: Any = str(home.parent / "ledger.db")
+            with sqlite3.connect(database) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            database = _snapshot_postgres(url)
+        made[kind] = Template(database, home, done)
+    return made[kind]
+
+
+def _pg_url(database: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return f"postgresql+psycopg://{base.split('://', 1)[1]}/{database}"
+
+
 @pytest.fixture
-def genesis(settings: Settings) -> Any:
-    """Initialise the ledger: schema, log key and the operator's genesis entry."""
-    return initialise(settings, operator_id="operator", legal_name="Ledger Operations B.V.",
-                      registration_number="NL-KVK-90000001", country="NL", now=datetime.now(UTC))
+def genesis(settings: Settings, templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An initialised ledger (schema, log key, the operator's genesis entry), copied from the template."""
+    kind = "sqlite" if settings.database_url.startswith("sqlite") else "postgres"
+    template = _template(kind, templates, tmp_path_factory, settings.database_url)
+    shutil.copytree(template.home, settings.home, dirs_exist_ok=True)
+    if kind == "sqlite":
+        shutil.copyfile(template.database, settings.database_url.split(":///", 1)[1])
+    else:
+        _reset_postgres(settings.database_url, template.database)
+    return replace(template.genesis, operator_key_file=settings.home / "operator-key.pem")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import audit_jobs, findings, mass_balance
 from ledger.entries import parse_time
@@ -15,9 +14,10 @@ from ledger.parties import require_any_role
 from ledger.store import AuditJob
 from schemas.audit import AuditJobSchema, FindingsPageSchema, FindingsQuerySchema, MassBalanceQuerySchema, MassBalanceSchema
 
+from ..openapi import LedgerBlueprint
 from ..services import now, services
 
-bp = Blueprint("audit", __name__, url_prefix="/v1/audit", description="Auditor's tools")
+bp = LedgerBlueprint("audit", __name__, url_prefix="/v1/audit", description="Auditor's tools")
 AUDITORS = ("auditor", "operator")
 
 

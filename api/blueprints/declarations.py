@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import declarations
 from ledger.evidence import report_for
@@ -15,10 +14,11 @@ from ledger.store import DeclarationRecord
 from schemas.declarations import DeclarationSchema, ReportSchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
+from ..openapi import LedgerBlueprint
 from ..services import now, services
 from ..writes import append
 
-bp = Blueprint("declarations", __name__, url_prefix="/v1", description="Declarations and their verification")
+bp = LedgerBlueprint("declarations", __name__, url_prefix="/v1", description="Declarations and their verification")
 
 
 @bp.route("/declarations")

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.common import PageQuerySchema
 from schemas.log import (
@@ -18,9 +17,10 @@ from schemas.log import (
     InclusionQuerySchema,
 )
 
+from ..openapi import LedgerBlueprint
 from ..services import now, services
 
-bp = Blueprint("log", __name__, url_prefix="/v1", description="The tamper-evident log")
+bp = LedgerBlueprint("log", __name__, url_prefix="/v1", description="The tamper-evident log")
 
 
 def _entry_json(entry: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import custody, lots, transformations
 from ledger.entries import parse_time
@@ -16,10 +15,11 @@ from ledger.store import LotFilter
 from schemas.lots import LotPageSchema, LotQuerySchema, LotSchema, ProvenanceSchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
+from ..openapi import LedgerBlueprint
 from ..services import services
 from ..writes import append
 
-bp = Blueprint("lots", __name__, url_prefix="/v1", description="Lots, custody and transformations")
+bp = LedgerBlueprint("lots", __name__, url_prefix="/v1", description="Lots, custody and transformations")
 
 
 @bp.route("/lots")

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ledger import parties
 from ledger.log import AppendResult
 from schemas.parties import PartySchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
+from ..openapi import LedgerBlueprint
 from ..services import services
 from ..writes import append
 
-bp = Blueprint("parties", __name__, url_prefix="/v1/parties", description="Parties and their keys")
+bp = LedgerBlueprint("parties", __name__, url_prefix="/v1/parties", description="Parties and their keys")
 
 
 @bp.route("")

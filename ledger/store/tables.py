@@ -10,8 +10,6 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
-APPEND_ONLY_TABLES = ("entries", "tree_nodes", "checkpoints")
-
 
 class EntryRow(SQLModel, table=True):
     __tablename__ = "entries"

@@ -190,13 +190,13 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
 class WriteTx(ReadTx, LotWrites, DeclarationWrites):
     """The serialised writer's transaction: appends and projection updates."""
 
-    def insert_entry(self, index: int, entry_hash: bytes, data: bytes, submission_id: str, party_id: str,
-                     entry_type: str, recorded_at: str) -> None:
-        self.connection.execute(
-            insert(EntryRow),
-            [{"idx": index, "entry_hash": entry_hash, "data": data, "submission_id": submission_id,
-              "party_id": party_id, "entry_type": entry_type, "recorded_at": recorded_at}],
-        )
+    def insert_entries(self, entries: Sequence[Any]) -> None:
+        """Insert built entries (ledger.entries.Entry) in one statement."""
+        if entries:
+            self.connection.execute(insert(EntryRow), [
+                {"idx": e.index, "entry_hash": e.entry_hash, "data": e.data, "submission_id": e.signed.submission_id,
+                 "party_id": e.signed.party, "entry_type": e.signed.type, "recorded_at": e.recorded_at}
+                for e in entries])
 
     def insert_nodes(self, nodes: Sequence[tuple[NodeKey, bytes]]) -> None:
         if nodes:

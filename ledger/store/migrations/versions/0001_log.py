@@ -7,12 +7,12 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.store.triggers import append_only_ddl
+
 revision = "0001_log"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-APPEND_ONLY = ("entries", "tree_nodes", "checkpoints")
 
 
 def upgrade() -> None:
@@ -68,29 +68,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION scrapledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
-            " BEGIN RAISE EXCEPTION 'scrapledger: % on % refused: the log is append-only', TG_OP, TG_TABLE_NAME;"
-            " END $$"
-        )
-        for table in APPEND_ONLY:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}"
-                " FOR EACH ROW EXECUTE FUNCTION scrapledger_append_only()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
-                " FOR EACH STATEMENT EXECUTE FUNCTION scrapledger_append_only()"
-            )
-    else:
-        for table in APPEND_ONLY:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}"
-                    f" BEGIN SELECT RAISE(ABORT, 'scrapledger: {action} on {table} refused:"
-                    " the log is append-only'); END"
-                )
+    for statement in append_only_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:
