@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 init: venv
 	$(BIN)/scrapledger init
+	$(BIN)/scrapledger demo
 
 run: init
 	$(BIN)/scrapledger serve --bind 127.0.0.1:8000

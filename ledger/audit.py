@@ -24,8 +24,18 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
     with store.read() as tx:
         size = tx.head().size
         stored = tx.checkpoints()
-    checkpoints = {row.size: _open(row.size, row.note, verifier) for row in stored}
-    result = verify_entries(_rows(store, size), checkpoints, origin=verifier.name, progress=progress)
+    checkpoints, unsound = {}, {}
+    for row in stored:
+        try:
+            checkpoints[row.size] = _open(row.size, row.note, verifier)
+        except ChainBroken as bad:
+            unsound[row.size] = bad
+    try:
+        result = verify_entries(_rows(store, size), checkpoints, origin=verifier.name, progress=progress)
+    except ChainBroken as broken:
+        raise _first(broken, unsound) from None
+    if unsound:
+        raise _first(None, unsound)
     with store.read() as tx:
         stored_root = merkle.root(result.size, tx.nodes(merkle.root_keys(result.size)))
     if not hmac.compare_digest(stored_root, result.root):
@@ -34,13 +44,20 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
 
 
 def _open(size: int, note: str, verifier: NoteVerifier) -> Checkpoint:
+    """Return the stored checkpoint, or raise ChainBroken at its last entry (size - 1)."""
     try:
         checkpoint = open_checkpoint(note, verifier)
     except LedgerError as exc:
-        raise ChainBroken(size, f"the stored checkpoint of size {size} does not verify: {exc.detail}") from exc
+        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} does not verify: {exc.detail}") from exc
     if checkpoint.size != size:
-        raise ChainBroken(size, f"the stored checkpoint of size {size} signs size {checkpoint.size}")
+        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} signs size {checkpoint.size}")
     return checkpoint
+
+
+def _first(broken: ChainBroken | None, unsound: dict[int, ChainBroken]) -> ChainBroken:
+    """Return whichever problem shows at the lowest index: a broken entry or an unsound checkpoint."""
+    candidates = [*unsound.values(), *([broken] if broken is not None else [])]
+    return min(candidates, key=lambda problem: problem.index)
 
 
 def _rows(store: Store, size: int) -> Iterator[tuple[bytes, bytes | None]]:

@@ -20,9 +20,9 @@ from .hashing import ZERO_HASH, leaf_hash, sha256
 
 SUBMISSION_FIELDS = ("body", "key_id", "log", "party", "submission_id", "timestamp", "type")
 ENTRY_FIELDS = ("index", "prev_hash", "recorded_at", "signature", "submission")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
+HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z\Z")
 _SUBMISSION_KEY = b',"submission":'
 
 
@@ -104,7 +104,7 @@ def check_submission_shape(submission: Any) -> None:
         raise InvalidInput("submission.key_id", "must be 64 lowercase hex digits (SHA-256 of the public key)")
     if not isinstance(submission["log"], str) or not submission["log"]:
         raise InvalidInput("submission.log", "must name the log origin")
-    if not isinstance(submission["type"], str) or not re.match(r"^[a-z]+(\.[a-z_]+)+$", submission["type"]):
+    if not isinstance(submission["type"], str) or not re.match(r"^[a-z]+(\.[a-z_]+)+\Z", submission["type"]):
         raise InvalidInput("submission.type", "must be an entry type such as lot.register")
     parse_time(submission["timestamp"], "submission.timestamp")
     if not isinstance(submission["body"], dict):
@@ -147,7 +147,7 @@ class Entry:
             raise InvalidInput("entry.index", "must be a non-negative integer")
         if not isinstance(prev, str) or not HEX64.match(prev):
             raise InvalidInput("entry.prev_hash", "must be 64 lowercase hex digits")
-        if not isinstance(signature, str) or not re.match(r"^[0-9a-f]{128}$", signature):
+        if not isinstance(signature, str) or not re.match(r"^[0-9a-f]{128}\Z", signature):
             raise InvalidInput("entry.signature", "must be 128 lowercase hex digits")
         parse_time(value["recorded_at"], "entry.recorded_at")
         check_submission_shape(value["submission"])

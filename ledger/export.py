@@ -61,6 +61,9 @@ def _rows(lines: IO[bytes]) -> Iterator[tuple[bytes, None]]:
         except ValueError as exc:
             raise ChainBroken(position, f"line {position + 1} is not JSON") from exc
         try:
-            yield canonicalize(value), None
+            data = canonicalize(value)
         except InvalidInput as exc:
             raise ChainBroken(position, f"line {position + 1}: {exc.detail}") from exc
+        if line.rstrip(b"\n") != data:
+            raise ChainBroken(position, f"line {position + 1} is not in RFC 8785 canonical form")
+        yield data, None

@@ -83,6 +83,9 @@ def check_entry_signature(position: int, entry: Entry, keyring: parties.KeyRing,
         raise ChainBroken(position, f"submission names log {signed.submission['log']!r}, not {origin!r}")
     try:
         if position == 0:
+            if signed.type != parties.REGISTER or signed.party != signed.body.get("party_id") or (
+                    "operator" not in signed.body.get("roles", [])):
+                raise ChainBroken(0, "the genesis entry must be the operator registering itself")
             keys = [bytes.fromhex(key) for key in signed.body.get("public_keys", [])]
             public_key = next(key for key in keys if key_id(key) == signed.key_id)
         else:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from .errors import InvalidInput
 
-KG = re.compile(r"^(0|[1-9]\d{0,9})(\.\d{1,3})?$")
+KG = re.compile(r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?\Z")
 MAX_GRAMS = 10**12  # a million tonnes: more than any one consignment
 
 

@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from . import signing
+from . import scrap_codes, signing
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, UnknownKey
 from .store import KeyRecord, PartyRecord, ReadTx, WriteTx
-from .validation import COUNTRY, PARTY_ID, exact_fields, hex_bytes, text
+from .validation import PARTY_ID, exact_fields, hex_bytes, text
 
 ROLES = ("recycler", "smelter", "auditor", "operator")
 REGISTER, ROTATE, REVOKE = "party.register", "party.rotate_key", "party.revoke_key"
@@ -39,7 +39,7 @@ def check_register(body: dict[str, Any]) -> None:
     text(body, "party_id", max_length=63, pattern=PARTY_ID, rule="2-63 characters of a-z 0-9 -, starting alphanumeric")
     text(body, "legal_name", max_length=200)
     text(body, "registration_number", max_length=64)
-    text(body, "country", pattern=COUNTRY, rule="must be an ISO 3166-1 alpha-2 code such as NL")
+    scrap_codes.country(body["country"], "body.country")
     roles = body["roles"]
     if not isinstance(roles, list) or not roles or any(role not in ROLES for role in roles) or len(set(roles)) != len(roles):
         raise InvalidInput("body.roles", f"must be a non-empty list of distinct roles from {', '.join(ROLES)}")

@@ -8,8 +8,7 @@ from typing import Any
 
 from .errors import InvalidInput
 
-COUNTRY = re.compile(r"^[A-Z]{2}$")
-PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
 
 
 def exact_fields(body: dict[str, Any], required: Iterable[str], optional: Iterable[str] = (), prefix: str = "body") -> None:

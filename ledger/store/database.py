@@ -81,10 +81,12 @@ class Store:
             yield
         except IntegrityError as exc:
             raise Conflict("the change conflicts with a record already stored") from exc
-        except (OperationalError, DBAPIError) as exc:
-            if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
-                raise StoreUnavailable("the database is not reachable or refused the operation") from exc
-            raise
+        except OperationalError as exc:
+            raise StoreUnavailable("the database is not reachable or refused the operation") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable("the connection to the database was lost") from exc
+            raise Conflict("the database refused the change") from exc
 
 
 def _normalise_url(url: str) -> str:

@@ -232,9 +232,16 @@ def test_a_proof_request_without_a_tree_size_is_a_422_problem(client, token):
     _assert_problem(_get(client, token, "/v1/entries/0/inclusion-proof"), 422, "tree_size")
 
 
-@pytest.mark.parametrize("path", ["/v1/entries", "/v1/checkpoint", "/v1/log-key", "/v1/entries/0"])
-def test_log_reads_require_a_token(client, path):
+@pytest.mark.parametrize("path", ["/v1/entries", "/v1/entries/0", "/v1/entries/0/inclusion-proof?tree_size=1"])
+def test_entry_reads_require_a_token(client, path):
     _assert_problem(client.get(path), 401, "Authorization")
+
+
+@pytest.mark.parametrize("path", ["/v1/checkpoint", "/v1/log-key"])
+def test_the_checkpoint_and_log_key_are_public_so_anyone_can_audit_the_head(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
