@@ -12,7 +12,7 @@ from flask import Flask
 
 from ledger.config import Settings
 
-from . import docs, problems
+from . import docs, limits, observability, problems
 from .auth import authenticate
 from .openapi import LedgerApi
 from .services import init_app
@@ -34,13 +34,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     init_app(app, settings)
     problems.register(app)
+    observability.register(app)
+    limits.register(app, settings)
     api = LedgerApi(app)
     docs.register(app)
 
-    from .blueprints import audit, declarations, health, log, lots, parties
+    from .blueprints import audit, batches, declarations, health, log, lots, parties
 
     app.register_blueprint(health.bp)
     app.before_request(authenticate)
-    for blueprint in (parties.bp, lots.bp, declarations.bp, audit.bp, log.bp):
+    for blueprint in (parties.bp, lots.bp, batches.bp, declarations.bp, audit.bp, log.bp):
         api.register_blueprint(blueprint)
     return app

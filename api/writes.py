@@ -7,10 +7,23 @@ from typing import Any
 from flask import g
 
 from ledger.entries import SignedSubmission
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, LedgerError
 from ledger.log import AppendResult
 
 from .services import now, services
+
+
+def append_batch(items: list[dict[str, Any]]) -> list[AppendResult]:
+    """Append every signed submission of a batch as the authenticated party, all or nothing."""
+    signed = []
+    for position, item in enumerate(items):
+        try:
+            signed.append(SignedSubmission.create(item["submission"], item["signature"]))
+        except LedgerError as error:
+            field = error.fields.get("field")
+            error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
+            raise
+    return services().log.append_many(signed, actor=g.party, now=now())
 
 
 def append(payload: dict[str, Any], *allowed_types: str, **path: str) -> AppendResult:

@@ -26,6 +26,8 @@ class Settings:
     cahra_file: Path | None
     flagged_transfers: str
     open_transfer_days: int
+    rate_limit: str
+    rate_limit_storage: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +49,8 @@ class Settings:
             cahra_file=Path(env["SCRAPLEDGER_CAHRA_FILE"]) if env.get("SCRAPLEDGER_CAHRA_FILE") else None,
             flagged_transfers=_choice(env, "SCRAPLEDGER_FLAGGED_TRANSFERS", ("warn", "fail")),
             open_transfer_days=_int(env, "SCRAPLEDGER_OPEN_TRANSFER_DAYS", 14),
+            rate_limit=env.get("SCRAPLEDGER_RATE_LIMIT", "3000 per minute"),
+            rate_limit_storage=env.get("SCRAPLEDGER_RATE_LIMIT_STORAGE", "memory://"),
         )
 
 

@@ -26,3 +26,14 @@ class AppendResultSchema(Schema):
     result = fields.Dict(required=True)
     replayed = fields.Boolean(required=True)
     token = fields.String(allow_none=True, metadata={"description": "the new party's API token, shown once"})
+
+
+class BatchSchema(Schema):
+    """Up to 1,000 signed submissions appended together (each its own entry), all or nothing."""
+
+    items = fields.List(fields.Nested(SignedSubmissionSchema), required=True,
+                        validate=validate.Length(min=1, max=1000))
+
+
+class BatchResultSchema(Schema):
+    results = fields.List(fields.Nested(AppendResultSchema), required=True)
