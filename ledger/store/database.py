@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from ..errors import Conflict, StoreUnavailable
 from .transactions import ReadTx, WriteTx
@@ -102,7 +102,9 @@ def _ensure_parent(url: str) -> None:
 
 
 def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60, "check_same_thread": False})
+    # Pooled: closing the last connection to a WAL database checkpoints it, which would cost every transaction.
+    engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
+                           connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
