@@ -15,8 +15,9 @@ from ledger.audit import verify_store
 from ledger.config import Settings
 from ledger.errors import LedgerError
 from ledger.export import export, verify_export
-from ledger.genesis import initialise, load_or_create_key
+from ledger.genesis import initialise, load_or_create_key, open_log
 from ledger.log import Log
+from ledger.log_keys import rotate
 from ledger.rebuild import rebuild
 from ledger.signing import Signer
 from ledger.store import Store
@@ -25,11 +26,10 @@ from .audit_cli import audit, verify_report
 
 
 def _log(settings: Settings) -> Log:
-    if not settings.log_key_file.exists():
-        raise click.ClickException(f"no log key at {settings.log_key_file}: run scrapledger init")
-    store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    return Log(store, Signer.load(settings.log_key_file), settings.origin,
-               timestamp_window=settings.timestamp_window_seconds)
+    try:
+        return open_log(settings, Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous))
+    except LedgerError as error:
+        raise click.ClickException(error.detail) from None
 
 
 @contextmanager
@@ -129,6 +129,23 @@ def rebuild_command() -> None:
     except LedgerError as error:
         _fail(error)
     click.echo(f"rebuilt projections from {count} entries")
+
+
+@main.command(name="rotate-log-key")
+@click.option("--new-key", "new_key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the new log key (PKCS#8 PEM); created, mode 0600, if it does not exist")
+def rotate_log_key(new_key: Path) -> None:
+    """Make NEW_KEY the log key: a transition checkpoint is signed by both keys, the old one is retired."""
+    settings = Settings.from_env()
+    log = _log(settings)
+    try:
+        rotation = rotate(log.store, settings.origin, Signer.load(settings.log_key_file),
+                          load_or_create_key(new_key), datetime.now(UTC))
+    except LedgerError as error:
+        _fail(error)
+    click.echo(f"log key rotated at tree size {rotation.size}; new verifier key:")
+    click.echo(rotation.new_vkey)
+    click.echo(f"now point SCRAPLEDGER_LOG_KEY_FILE at {new_key} and restart the servers")
 
 
 @main.command(name="log-key")

@@ -11,9 +11,8 @@ from flask import Flask, current_app
 
 from ledger.cahra import HighRiskList
 from ledger.config import Settings
-from ledger.errors import StoreUnavailable
+from ledger.genesis import open_log
 from ledger.log import Log
-from ledger.signing import Signer
 from ledger.store import ReadTx, Store
 from ledger.verification import Policy
 
@@ -32,10 +31,7 @@ class Services:
     @property
     def log(self) -> Log:
         if self._log is None:
-            if not self.settings.log_key_file.exists():
-                raise StoreUnavailable("the log key is not loaded; run scrapledger init")
-            self._log = Log(self.store, Signer.load(self.settings.log_key_file), self.settings.origin,
-                            timestamp_window=self.settings.timestamp_window_seconds)
+            self._log = open_log(self.settings, self.store)
         return self._log
 
     @property

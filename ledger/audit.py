@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 
-from . import merkle
+from . import log_keys, merkle
 from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint
 from .errors import ChainBroken, LedgerError, ProofError
 from .integrity import VerifiedLog, verify_entries
@@ -24,10 +24,11 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
     with store.read() as tx:
         size = tx.head().size
         stored = tx.checkpoints()
+        known = [verifier] + [v for v in log_keys.verifiers(tx, verifier.name) if v.key_id != verifier.key_id]
     checkpoints, unsound = {}, {}
     for row in stored:
         try:
-            checkpoints[row.size] = _open(row.size, row.note, verifier)
+            checkpoints[row.size] = _open(row.size, row.note, known)
         except ChainBroken as bad:
             unsound[row.size] = bad
     try:
@@ -43,12 +44,17 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
     return result
 
 
-def _open(size: int, note: str, verifier: NoteVerifier) -> Checkpoint:
-    """Return the stored checkpoint, or raise ChainBroken at its last entry (size - 1)."""
-    try:
-        checkpoint = open_checkpoint(note, verifier)
-    except LedgerError as exc:
-        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} does not verify: {exc.detail}") from exc
+def _open(size: int, note: str, known: list[NoteVerifier]) -> Checkpoint:
+    """Return the stored checkpoint signed by any key the log has used, or raise ChainBroken at size - 1."""
+    failures = []
+    for verifier in known:
+        try:
+            checkpoint = open_checkpoint(note, verifier)
+            break
+        except LedgerError as exc:
+            failures.append(exc.detail)
+    else:
+        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} does not verify: {failures[0]}")
     if checkpoint.size != size:
         raise ChainBroken(size - 1, f"the stored checkpoint of size {size} signs size {checkpoint.size}")
     return checkpoint

@@ -163,6 +163,15 @@ def sign_note(text: str, name: str, signer: Signer) -> str:
     return f"{text}\n{SIGNATURE_PREFIX}{name} {_b64(key_id + signature)}\n"
 
 
+def cosign_note(note: str, name: str, signer: Signer) -> str:
+    """Return `note` with one more signature line, by `signer`, over the same text."""
+    split = note.rfind("\n\n")
+    if split < 0:
+        raise _bad_note("no blank line between text and signatures")
+    extra = sign_note(note[: split + 1], name, signer)
+    return note + extra[extra.rfind("\n\n") + 2 :]
+
+
 def open_note(note: str, verifier: NoteVerifier) -> str:
     """Return the text of `note` once a signature by `verifier` verifies over it.
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from . import parties
 from .config import Settings
 from .entries import format_time, sign_submission
-from .errors import Conflict
+from . import log_keys
+from .errors import Conflict, StoreUnavailable
 from .log import Log
 from .signing import Signer
 from .store import Store
@@ -74,3 +75,13 @@ def _bind_identity(store: Store, settings: Settings, log_key: Signer) -> None:
     for name in ("origin", "log_public_key"):
         if known[name] != wanted[name]:
             raise Conflict(f"this database belongs to another log: its {name} is {known[name]}", field=name)
+
+
+def open_log(settings: Settings, store: Store) -> Log:
+    """Return the log of this deployment, refusing a missing key or one that is not the ledger's current key."""
+    if not settings.log_key_file.exists():
+        raise StoreUnavailable(f"no log key at {settings.log_key_file}: run scrapledger init")
+    signer = Signer.load(settings.log_key_file)
+    with store.read() as tx:
+        log_keys.require_current(tx, signer)
+    return Log(store, signer, settings.origin, timestamp_window=settings.timestamp_window_seconds)

@@ -9,6 +9,7 @@ projections. Nothing is half-written: any error rolls the whole append back.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import merkle, parties
-from .checkpoint import Checkpoint, NoteVerifier, sign_checkpoint
+from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint, sign_checkpoint
 from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
 from .entry_types import Applied, lookup
 from .errors import (
@@ -147,20 +148,33 @@ class Log:
         return AppendResult(entry.index, entry.entry_hash, entry.recorded_at, entry.signed.type, result, replayed=True)
 
     def checkpoint(self, now: datetime) -> StoredCheckpoint:
-        """Return a signed checkpoint of the current tree, signing a new one if the tree grew."""
+        """Return a checkpoint of the current tree signed by the current log key, signing one if needed.
+
+        A checkpoint stored before a log key rotation is signed by the old key
+        alone; for that size the cosigned transition note is served instead.
+        """
         with self.store.read() as tx:
             latest = tx.latest_checkpoint()
             if latest is not None and latest.size == tx.head().size:
-                return latest
+                return self._by_current_key(tx, latest)
         with self.store.write() as tx:
             latest = tx.latest_checkpoint()
             size = tx.head().size
             if latest is not None and latest.size == size:
-                return latest
+                return self._by_current_key(tx, latest)
             root = merkle.root(size, tx.nodes(merkle.root_keys(size)))
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
             tx.insert_checkpoint(size, root, note, format_time(now))
             return StoredCheckpoint(size, root, note, format_time(now))
+
+    def _by_current_key(self, tx: ReadTx, stored: StoredCheckpoint) -> StoredCheckpoint:
+        if _signs(stored.note, self.verifier):
+            return stored
+        for transition in json.loads(tx.meta("log_key_transitions") or "[]"):
+            if transition["size"] == stored.size and _signs(transition["note"], self.verifier):
+                return StoredCheckpoint(stored.size, stored.root, transition["note"], stored.created_at)
+        note = sign_checkpoint(Checkpoint(self.origin, stored.size, stored.root), self._signer)
+        return StoredCheckpoint(stored.size, stored.root, note, stored.created_at)
 
     def sign_report(self, canonical_report: bytes) -> bytes:
         """Return the log key's signature over a verification report (domain-separated from checkpoints)."""
@@ -243,6 +257,14 @@ class _Appender:
 
     def _node(self, key: merkle.NodeKey) -> bytes:
         return self._nodes[key] if key in self._nodes else self._tx.nodes([key])[key]
+
+
+def _signs(note: str, verifier: NoteVerifier) -> bool:
+    try:
+        open_checkpoint(note, verifier)
+    except LedgerError:
+        return False
+    return True
 
 
 @contextmanager

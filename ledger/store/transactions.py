@@ -237,6 +237,10 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
     def set_meta(self, name: str, value: str) -> None:
         self.connection.execute(insert(MetaRow), [{"name": name, "value": value}])
 
+    def replace_meta(self, name: str, value: str) -> None:
+        self.connection.execute(delete(MetaRow).where(MetaRow.name == name))
+        self.set_meta(name, value)
+
     def clear_projections(self) -> None:
         """Empty every projection table, before a rebuild from the log."""
         for name in PROJECTION_TABLES:
