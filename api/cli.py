@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from ledger.audit import verify_store
+from ledger.audit import check_extends, verify_store
+from ledger.checkpoint import open_checkpoint
 from ledger.config import Settings
 from ledger.errors import LedgerError
 from ledger.export import export, verify_export
@@ -25,11 +26,18 @@ from ledger.store import Store
 from .audit_cli import audit, verify_report
 
 
-def _log(settings: Settings) -> Log:
+@contextmanager
+def _log(settings: Settings) -> Iterator[Log]:
+    """Yield this deployment's log; its database connections close when the command ends."""
+    store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     try:
-        return open_log(settings, Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous))
-    except LedgerError as error:
-        raise click.ClickException(error.detail) from None
+        try:
+            log = open_log(settings, store)
+        except LedgerError as error:
+            raise click.ClickException(error.detail) from None
+        yield log
+    finally:
+        store.dispose()
 
 
 @contextmanager
@@ -84,15 +92,21 @@ def serve(bind: str, workers: int) -> None:
 
 
 @main.command()
-def verify() -> None:
+@click.option("--checkpoint", "saved_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a checkpoint saved earlier: the log must extend it (e.g. after restoring a backup)")
+def verify(saved_path: Path | None) -> None:
     """Re-derive every hash, chain link, signature and the Merkle root against every signed checkpoint."""
-    log = _log(Settings.from_env())
-    try:
-        with _progress(log.size(), "verifying") as progress:
-            result = verify_store(log.store, log.verifier, progress)
-    except LedgerError as error:
-        _fail(error)
-    click.echo(f"OK: {result.size} entries, {result.checkpoints_checked} signed checkpoints, root {result.root.hex()}")
+    with _log(Settings.from_env()) as log:
+        try:
+            with _progress(log.size(), "verifying") as progress:
+                result = verify_store(log.store, log.verifier, progress)
+            if saved_path is not None:
+                saved = open_checkpoint(saved_path.read_text(encoding="utf-8"), log.verifier)
+                check_extends(log.store, saved)
+                click.echo(f"the log extends the saved checkpoint of size {saved.size}")
+        except LedgerError as error:
+            _fail(error)
+        click.echo(f"OK: {result.size} entries, {result.checkpoints_checked} signed checkpoints, root {result.root.hex()}")
 
 
 @main.command(name="export")
@@ -100,10 +114,10 @@ def verify() -> None:
 @click.option("--checkpoint", "checkpoint_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_command(entries_path: Path, checkpoint_path: Path) -> None:
     """Write every entry as JSON lines, and the signed checkpoint that covers them."""
-    log = _log(Settings.from_env())
-    with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
-        count = export(log, entries_out, checkpoint_out, datetime.now(UTC))
-    click.echo(f"exported {count} entries")
+    with _log(Settings.from_env()) as log:
+        with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
+            count = export(log, entries_out, checkpoint_out, datetime.now(UTC))
+        click.echo(f"exported {count} entries")
 
 
 @main.command(name="verify-export")
@@ -123,12 +137,12 @@ def verify_export_command(entries_path: Path, checkpoint_path: Path, log_key: st
 @main.command(name="rebuild")
 def rebuild_command() -> None:
     """Rebuild every projection (parties, keys, lots, transfers ...) from the log alone."""
-    log = _log(Settings.from_env())
-    try:
-        count = rebuild(log.store)
-    except LedgerError as error:
-        _fail(error)
-    click.echo(f"rebuilt projections from {count} entries")
+    with _log(Settings.from_env()) as log:
+        try:
+            count = rebuild(log.store)
+        except LedgerError as error:
+            _fail(error)
+        click.echo(f"rebuilt projections from {count} entries")
 
 
 @main.command(name="rotate-log-key")
@@ -137,21 +151,22 @@ def rebuild_command() -> None:
 def rotate_log_key(new_key: Path) -> None:
     """Make NEW_KEY the log key: a transition checkpoint is signed by both keys, the old one is retired."""
     settings = Settings.from_env()
-    log = _log(settings)
-    try:
-        rotation = rotate(log.store, settings.origin, Signer.load(settings.log_key_file),
-                          load_or_create_key(new_key), datetime.now(UTC))
-    except LedgerError as error:
-        _fail(error)
-    click.echo(f"log key rotated at tree size {rotation.size}; new verifier key:")
-    click.echo(rotation.new_vkey)
-    click.echo(f"now point SCRAPLEDGER_LOG_KEY_FILE at {new_key} and restart the servers")
+    with _log(settings) as log:
+        try:
+            rotation = rotate(log.store, settings.origin, Signer.load(settings.log_key_file),
+                              load_or_create_key(new_key), datetime.now(UTC))
+        except LedgerError as error:
+            _fail(error)
+        click.echo(f"log key rotated at tree size {rotation.size}; new verifier key:")
+        click.echo(rotation.new_vkey)
+        click.echo(f"now point SCRAPLEDGER_LOG_KEY_FILE at {new_key} and restart the servers")
 
 
 @main.command(name="log-key")
 def log_key() -> None:
     """Print the log's verifier key (C2SP vkey)."""
-    click.echo(_log(Settings.from_env()).verifier.to_vkey())
+    with _log(Settings.from_env()) as log:
+        click.echo(log.verifier.to_vkey())
 
 
 @main.command()

@@ -85,3 +85,20 @@ def check_consistency(old: Checkpoint, new: Checkpoint, proof: list[bytes]) -> N
     if new.size < old.size:
         raise ProofError(f"the newer checkpoint has {new.size} entries, fewer than the older {old.size}")
     merkle.verify_consistency(old.size, new.size, proof, old.root, new.root)
+
+
+def check_extends(store: Store, saved: Checkpoint) -> int:
+    """Return the log size if the stored log extends the saved checkpoint; raise ChainBroken otherwise.
+
+    This is how a restored backup is judged: every entry the saved checkpoint
+    covers must be there, with the same Merkle root.
+    """
+    with store.read() as tx:
+        size = tx.head().size
+        if saved.size > size:
+            raise ChainBroken(size, f"the saved checkpoint covers {saved.size} entries, the log holds only {size}: "
+                                    f"{saved.size - size} acknowledged entries are missing")
+        root = merkle.root(saved.size, tx.nodes(merkle.root_keys(saved.size)))
+    if not hmac.compare_digest(root, saved.root):
+        raise ChainBroken(saved.size - 1, f"the first {saved.size} entries have another root than the saved checkpoint")
+    return size

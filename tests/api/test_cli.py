@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from contextlib import closing
+
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -251,3 +255,30 @@ def test_keygen_refuses_to_overwrite_an_existing_key(tmp_path):
     assert again.exit_code == 1
     assert "refusing to overwrite" in again.stderr
     assert path.read_bytes() == before
+
+
+
+def test_verify_against_a_saved_checkpoint_passes_when_the_log_extends_it(initialised, tmp_path):
+    saved = tmp_path / "saved.txt"
+    initialised("export", "--entries", str(tmp_path / "entries.jsonl"), "--checkpoint", str(saved))
+    result = initialised("verify", "--checkpoint", str(saved))
+    assert result.exit_code == 0, result.output
+    assert "extends the saved checkpoint of size 4" in result.stdout
+
+
+def test_a_restored_backup_older_than_a_saved_checkpoint_fails_naming_the_missing_entries(sqlite_env, tmp_path):
+    run = _runner(sqlite_env)
+    assert run("init").exit_code == 0
+    database = Path(sqlite_env["DATABASE_URL"].split(":///", 1)[1])
+    backup = tmp_path / "backup.db"
+    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(backup)) as target:
+        source.backup(target)
+    _register_yards(sqlite_env)
+    saved = tmp_path / "saved.txt"
+    run("export", "--entries", str(tmp_path / "entries.jsonl"), "--checkpoint", str(saved))
+    shutil.copyfile(backup, database)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    result = run("verify", "--checkpoint", str(saved))
+    assert result.exit_code == 1
+    assert "3 acknowledged entries are missing" in result.stderr
