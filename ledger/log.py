@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import merkle, parties
+from . import log_keys, merkle, parties
 from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint, sign_checkpoint
 from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
 from .entry_types import Applied, lookup
@@ -158,6 +158,7 @@ class Log:
             if latest is not None and latest.size == tx.head().size:
                 return self._by_current_key(tx, latest)
         with self.store.write() as tx:
+            log_keys.require_current(tx, self._signer)  # a server still holding a retired key must not sign
             latest = tx.latest_checkpoint()
             size = tx.head().size
             if latest is not None and latest.size == size:

@@ -42,3 +42,15 @@ def test_rotating_to_the_same_key_is_refused(env, genesis, settings):
     result = CliRunner().invoke(main, ["rotate-log-key", "--new-key", str(settings.log_key_file)], env=env)
     assert result.exit_code == 1
     assert Signer.load(settings.log_key_file).public_key.hex()
+
+
+def test_a_server_started_before_the_rotation_stops_signing_with_the_retired_key(env, genesis, operator, client,
+                                                                                  tmp_path):
+    assert client.get("/v1/checkpoint").status_code == 200
+    CliRunner().invoke(main, ["rotate-log-key", "--new-key", str(tmp_path / "next.pem")], env=env)
+    operator.submit("/v1/parties", "party.register", {
+        "party_id": "late-yard", "legal_name": "Late Yard B.V.", "registration_number": "KVK-1", "country": "NL",
+        "roles": ["recycler"], "public_keys": [Signer.from_seed(bytes(range(32))).public_key.hex()]})
+    response = client.get("/v1/checkpoint")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
