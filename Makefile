@@ -28,5 +28,8 @@ test: venv
 bench: venv
 	$(BIN)/python -m bench
 
+soak: venv
+	SCRAPLEDGER_SOAK_SECONDS=300 SCRAPLEDGER_SOAK_KILLS=40 $(BIN)/python -m pytest -q tests/test_faults.py -k crash
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
