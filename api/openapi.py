@@ -43,5 +43,15 @@ class LedgerApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    def _register_responses(self) -> None:
+        # flask-smorest documents its error responses (422, default) under
+        # DEFAULT_RESPONSE_CONTENT_TYPE; ours are served as problem+json, and a
+        # client validating by media type would otherwise check none of them.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = problems.CONTENT_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
+
     def handle_http_exception(self, error: Any) -> Any:
         return problems.from_http_exception(error)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ledger import errors
 
 PROBLEM_TYPE = "https://scrapledger.example/problems/"
+CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("scrapledger.api")
 
 STATUS: dict[type[errors.LedgerError], int] = {
@@ -40,7 +41,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     """Return a problem+json response."""
     slug = title.lower().replace(" ", "-")
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status=status, mimetype=CONTENT_TYPE)
     if status == 503:
         response.headers["Retry-After"] = "1"
     return response

@@ -7,6 +7,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 
+MAX_INDEX = 2**63 - 1  # the database's BIGINT: larger indexes and sizes cannot exist
+
+
 class Hex(fields.String):
     """Bytes on the wire as lowercase hex."""
 
@@ -36,5 +39,5 @@ class ProblemSchema(Schema):
 
 
 class PageQuerySchema(Schema):
-    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    start = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INDEX))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

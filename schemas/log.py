@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import Hex
+from .common import MAX_INDEX, Hex
 
 
 class EntrySchema(Schema):
@@ -25,7 +25,7 @@ class EntryPageSchema(Schema):
 
 
 class InclusionQuerySchema(Schema):
-    tree_size = fields.Integer(required=True, validate=validate.Range(min=1))
+    tree_size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INDEX))
 
 
 class InclusionProofSchema(Schema):
@@ -36,8 +36,8 @@ class InclusionProofSchema(Schema):
 
 
 class ConsistencyQuerySchema(Schema):
-    first = fields.Integer(required=True, validate=validate.Range(min=1))
-    second = fields.Integer(required=True, validate=validate.Range(min=1))
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INDEX))
+    second = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INDEX))
 
 
 class ConsistencyProofSchema(Schema):

@@ -38,7 +38,7 @@ class Entries(MethodView):
         return {"entries": [_entry_json(entry) for entry in entries], "next_start": next_start}
 
 
-@bp.route("/entries/<int:index>")
+@bp.route("/entries/<int(max=9223372036854775807):index>")
 class Entry(MethodView):
     @bp.response(200, EntrySchema)
     def get(self, index: int) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class Entry(MethodView):
         return _entry_json(services().log.entry(index))
 
 
-@bp.route("/entries/<int:index>/inclusion-proof")
+@bp.route("/entries/<int(max=9223372036854775807):index>/inclusion-proof")
 class InclusionProof(MethodView):
     @bp.arguments(InclusionQuerySchema, location="query")
     @bp.response(200, InclusionProofSchema)
