@@ -53,7 +53,7 @@ def verify_report(report_path: Path, log_key: str | None, server: str | None) ->
             new = open_checkpoint(_fetch(server, "/v1/checkpoint").text, verifier)
             _prove_extends(server, old, new)
             click.echo(f"consistent with {server}: the log grew from {old.size} to {new.size} entries")
-    except (LedgerError, ClientError, ValueError, KeyError, TypeError) as error:
+    except (LedgerError, ClientError, OSError, ValueError, KeyError, TypeError) as error:
         click.echo(f"FAILED: {getattr(error, 'detail', error)}", err=True)
         sys.exit(1)
     if not log_key:
