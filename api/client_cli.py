@@ -263,7 +263,7 @@ def transform(connection: Connection, kind: str, inputs: tuple[str, ...], output
     """Split, sort, bale, blend or melt lots you hold into new lots."""
     if not all("=" in text for text in additions):
         raise click.BadParameter("give each addition as MATERIAL=KG", param_hint="--addition")
-    added = [dict(zip(("material", "mass_kg"), text.rsplit("=", 1))) for text in additions]
+    added = [dict(zip(("material", "mass_kg"), text.rsplit("=", 1), strict=True)) for text in additions]
     body = {"kind": kind, "inputs": list(inputs), "outputs": [_output(text, material) for text in outputs],
             "losses_kg": losses, **({"additions": added} if added else {})}
     return connection.writer().submit("/v1/transformations", "lot.transform", body)

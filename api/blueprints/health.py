@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, json
 
 from ledger.errors import LedgerError
@@ -20,15 +22,17 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     """Answer 200 when the database answers and the log key is loaded, 503 otherwise."""
-    checks = {"database": "ok", "log_key": "ok"}
-    try:
-        services().store.ping()
-    except LedgerError:
-        checks["database"] = "unavailable"
-    try:
-        services().log
-    except LedgerError:
-        checks["log_key"] = "missing"
+    checks = {"database": _outcome(services().store.ping, "unavailable"),
+              "log_key": _outcome(lambda: services().log, "missing")}
     ready = all(value == "ok" for value in checks.values())
     return Response(json.dumps({"status": "ready" if ready else "not ready", "checks": checks}),
                     status=200 if ready else 503, mimetype="application/json")
+
+
+def _outcome(probe: Callable[[], object], failed: str) -> str:
+    """Return "ok" if the probe succeeds, else `failed`."""
+    try:
+        probe()
+    except LedgerError:
+        return failed
+    return "ok"
