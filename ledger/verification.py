@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from fractions import Fraction
 
 from .cahra import HighRiskList
@@ -119,7 +120,7 @@ def _custody(declaration: DeclarationRecord, lot: LotRecord, transfers: list[Tra
     return Check("custody", "fail", f"When declared, the lot was {who}, not held by the issuer.", (*cited, at))
 
 
-def _mass(body: dict, lot: LotRecord, transfers: list[TransferRecord], tolerance: Fraction) -> Check:
+def _mass(body: dict[str, Any], lot: LotRecord, transfers: list[TransferRecord], tolerance: Fraction) -> Check:
     declared = parse_kg(body["mass_kg"], "mass_kg")
     cited = (lot.created_entry, *(t.closed_entry for t in transfers if t.lot_id == lot.lot_id and t.closed_entry))
     if abs(declared - lot.mass_g) <= tolerance * lot.mass_g:
@@ -129,7 +130,7 @@ def _mass(body: dict, lot: LotRecord, transfers: list[TransferRecord], tolerance
                  f"{format_kg(lot.mass_g)} kg by more than {float(tolerance):.2%}.", cited)
 
 
-def _material(body: dict, lot: LotRecord) -> Check:
+def _material(body: dict[str, Any], lot: LotRecord) -> Check:
     if body["material_family"] != lot.material_family:
         return Check("material", "fail", f"Declared {body['material_family']}, the ledger records "
                      f"{lot.material_family}.", (lot.created_entry,))
@@ -139,7 +140,7 @@ def _material(body: dict, lot: LotRecord) -> Check:
     return Check("material", "pass", "Material and consumer stage match the ledger.", (lot.created_entry,))
 
 
-def _share(field: str, label: str, computed: Fraction, body: dict, lot: LotRecord) -> Check:
+def _share(field: str, label: str, computed: Fraction, body: dict[str, Any], lot: LotRecord) -> Check:
     declared = parse_share(body[field], field)
     shown = share(computed.numerator, computed.denominator)
     if declared > computed:
@@ -149,7 +150,7 @@ def _share(field: str, label: str, computed: Fraction, body: dict, lot: LotRecor
                  (lot.created_entry,))
 
 
-def _home_scrap(body: dict, makeup: Makeup, ancestry: Ancestry) -> Check:
+def _home_scrap(body: dict[str, Any], makeup: Makeup, ancestry: Ancestry) -> Check:
     home = Fraction(makeup.categories.get("home_scrap", 0), makeup.mass)
     cited = tuple(lot.created_entry for lot in ancestry.lots if lot.consumer_stage == "home_scrap"
                   and lot.origin_kind == "registered")
@@ -171,7 +172,7 @@ def _registered_origins(ancestry: Ancestry) -> dict[str, list[int]]:
     return found
 
 
-def _origins(body: dict, ancestry: Ancestry) -> Check:
+def _origins(body: dict[str, Any], ancestry: Ancestry) -> Check:
     origins = _registered_origins(ancestry)
     cited = tuple(sorted(index for entries in origins.values() for index in entries))
     hidden = sorted(set(origins) - set(body["origin_countries"]))
@@ -185,7 +186,7 @@ def _origins(body: dict, ancestry: Ancestry) -> Check:
     return Check("origins", "pass", f"The declared origins cover the full ancestry ({len(ancestry.lots)} lots).", cited)
 
 
-def _high_risk(body: dict, ancestry: Ancestry, high_risk: HighRiskList) -> Check:
+def _high_risk(body: dict[str, Any], ancestry: Ancestry, high_risk: HighRiskList) -> Check:
     origins = _registered_origins(ancestry)
     risky = sorted(set(origins) & high_risk.countries)
     cited = tuple(sorted(index for country in risky for index in origins[country]))

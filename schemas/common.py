@@ -11,13 +11,17 @@ MAX_INDEX = 2**63 - 1  # the database's BIGINT: larger indexes and sizes cannot 
 
 
 class Hex(fields.String):
-    """Bytes on the wire as lowercase hex."""
+    """Bytes on the wire as lowercase hex (documented in OpenAPI as a string)."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else bytes(value).hex()
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
-        text = super()._deserialize(value, attr, data, **kwargs)
+    def _deserialize(  # type: ignore[override]  # loads bytes from a hex string
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> bytes:
+        if not isinstance(value, str):
+            raise ValidationError("must be a string of lowercase hex digits")
+        text = value
         if text != text.lower():
             raise ValidationError("must be lowercase hex")
         try:

@@ -11,7 +11,7 @@ from ledger.composition import Makeup
 from ledger.masses import format_kg, share
 
 
-class Kg(fields.Field):
+class Kg(fields.String):
     """Integer grams inside, a decimal string of kilograms with three decimals outside."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
