@@ -1,4 +1,4 @@
-"""`python -m bench [verify|proofs] [--fresh]`: run the benchmarks and print one table.
+"""`python -m bench [verify|proofs|provenance|http|batch] [--fresh]`: run the benchmarks and print one table.
 
 Exits 1 if any target fails. Ratios compare figures measured in the same run.
 """
@@ -12,11 +12,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import ledgers, proof_latency, verify_throughput
+from . import batch_appends, http_appends, ledgers, proof_latency, provenance, verify_throughput
 
 BENCHES: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "verify": verify_throughput.run,
     "proofs": proof_latency.run,
+    "provenance": provenance.run,
+    "http": http_appends.run,
+    "batch": batch_appends.run,
 }
 COLUMNS = ("name", "measured", "baseline", "ratio", "target", "result")
 
@@ -24,7 +27,7 @@ COLUMNS = ("name", "measured", "baseline", "ratio", "target", "result")
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks, print the table and return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="*", metavar="{verify,proofs}",
+    parser.add_argument("which", nargs="*", metavar="{" + ",".join(BENCHES) + "}",
                         help="which benchmarks (default: all)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached ledgers first")
     options = parser.parse_args(argv)

@@ -17,13 +17,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, event
-
 from ledger import merkle
 from ledger.checkpoint import open_checkpoint
 from ledger.hashing import leaf_hash
 from ledger.log import Log
 from ledger.store import ReadTx
+from ledger.store.direct_sql import DirectSql
 
 from .ledgers import ledger
 
@@ -127,20 +126,22 @@ def _nodes_read(call: Callable[[Any], object], arguments: Iterable[Any],
         counts[-1] += len(found)
         return found
 
-    def collect(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any,
-                _many: bool) -> None:
+    sent = DirectSql.all
+
+    def collect(self: DirectSql, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
         if "tree_nodes" in sql:
             statements.append((sql, parameters))
+        return sent(self, sql, parameters)
 
     ReadTx.nodes = counting  # type: ignore[method-assign]
-    event.listen(Engine, "before_cursor_execute", collect)
+    DirectSql.all = collect  # type: ignore[method-assign]
     try:
         for argument in arguments:
             counts.append(0)
             call(argument)
     finally:
         ReadTx.nodes = original  # type: ignore[method-assign]
-        event.remove(Engine, "before_cursor_execute", collect)
+        DirectSql.all = sent  # type: ignore[method-assign]
     return counts
 
 

@@ -24,7 +24,7 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
     with store.read() as tx:
         size = tx.head().size
         stored = tx.checkpoints()
-        known = [verifier] + [v for v in log_keys.verifiers(tx, verifier.name) if v.key_id != verifier.key_id]
+        known = log_keys.verifiers(tx, verifier)
     checkpoints, unsound = {}, {}
     for row in stored:
         try:

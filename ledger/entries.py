@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import signing
-from .canonical import canonicalize, parse_canonical
+from .canonical import MAX_SAFE_INTEGER, canonicalize, parse_canonical
 from .errors import InvalidInput, NotCanonical
 from .hashing import ZERO_HASH, leaf_hash, sha256
 
@@ -24,6 +24,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
 HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
 TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z\Z")
 _SUBMISSION_KEY = b',"submission":'
+_PLAIN_TEXT = re.compile(r'[ !#-\[\]-~]*\Z')  # printable ASCII without '"' and '\'
 
 
 def format_time(moment: datetime) -> str:
@@ -126,14 +127,19 @@ class Entry:
     @classmethod
     def build(cls, index: int, prev_hash: bytes, recorded_at: str, signed: SignedSubmission) -> Entry:
         """Return the entry appended at `index` after an entry hashing to `prev_hash`."""
-        value = {
-            "index": index,
-            "prev_hash": prev_hash.hex(),
-            "recorded_at": recorded_at,
-            "signature": signed.signature.hex(),
-            "submission": signed.submission,
-        }
-        data = canonicalize(value)
+        members = {"index": index, "prev_hash": prev_hash.hex(), "recorded_at": recorded_at,
+                   "signature": signed.signature.hex()}
+        plain = isinstance(recorded_at, str) and _PLAIN_TEXT.match(recorded_at) is not None
+        if plain and type(index) is int and 0 <= index <= MAX_SAFE_INTEGER:
+            # Hex strings, a safe integer and printable ASCII free of quotes and backslashes are their
+            # own JCS form, so the members can be written out directly.
+            head = ('{"index":%d,"prev_hash":"%s","recorded_at":"%s","signature":"%s"' % (
+                index, members["prev_hash"], recorded_at, members["signature"])).encode()
+        else:
+            head = canonicalize(members)[:-1]
+        # JCS is compositional and "submission" sorts after every other member, so the entry's bytes
+        # are these members followed by the submission's own canonical bytes, the ones it was signed as.
+        data = head + _SUBMISSION_KEY + signed.canonical + b"}"
         return cls(index, prev_hash, recorded_at, signed, data, sha256(data), leaf_hash(data))
 
     @classmethod

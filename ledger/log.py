@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from . import log_keys, merkle, parties
-from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint, sign_checkpoint
+from .checkpoint import Checkpoint, NoteVerifier, sign_checkpoint
 from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
 from .entry_types import Applied, lookup
 from .errors import (
@@ -31,10 +33,11 @@ from .errors import (
     UnknownKey,
 )
 from .signing import Signer, key_id
-from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
+from .store import KeyRecord, ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
 
 
 REPORT_CONTEXT = b"scrapledger verification report v1\n"
+PARALLEL_VERIFY = 64  # a batch this long checks the second half of its signatures on another thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,51 +75,80 @@ class Log:
         again, then each entry is applied in order, so an entry may act on a
         lot registered earlier in the same batch.
         """
-        for position, signed in enumerate(batch):
-            with _item(position, len(batch)):
-                self._precheck(signed, actor, now)
-        verified = self._verify_signatures(batch)
+        with self.store.read() as tx:  # one snapshot for both lookups that need no lock
+            retries = self._already_appended(tx, batch)
+            keys = {key_id: tx.key(key_id) for key_id in {signed.key_id for signed in batch}}
+        position = 0
+        try:
+            for position, signed in enumerate(batch):
+                self._precheck(signed, actor, now, retry=signed.submission_id in retries)
+        except LedgerError as error:
+            _name_item(error, position, len(batch))
+            raise
+        verified = self._verify_signatures(batch, keys)
         with self.store.write() as tx:
             head = tx.head()
             appender = _Appender(tx, head.size, head.entry_hash or GENESIS_PREV_HASH,
-                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now)
+                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now,
+                                 tx.entries_by_submission([signed.submission_id for signed in batch]))
             results = []
-            for position, signed in enumerate(batch):
-                with _item(position, len(batch)):
+            try:
+                for position, signed in enumerate(batch):
                     results.append(self._append_one(tx, appender, signed, verified[position]))
+            except LedgerError as error:
+                _name_item(error, position, len(batch))
+                raise
             appender.flush()
             return results
 
-    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime) -> None:
+    @staticmethod
+    def _already_appended(tx: ReadTx, batch: Sequence[SignedSubmission]) -> set[str]:
+        """Return the submission ids in `batch` the log already holds with exactly these bytes (retries)."""
+        found = set()
+        held = tx.entries_by_submission([signed.submission_id for signed in batch])
+        for signed in batch:
+            stored = held.get(signed.submission_id)
+            if stored is not None and hmac.compare_digest(Entry.from_bytes(stored.data).signed.canonical,
+                                                          signed.canonical):
+                found.add(signed.submission_id)
+        return found
+
+    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime, *, retry: bool = False) -> None:
+        """Check what needs no lock; a retry of a stored submission is not judged by the clock again."""
         if signed.party != actor:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
             raise InvalidInput("submission.log", f"must be this log's origin {self.origin}")
-        if abs(parse_time(signed.submission["timestamp"]) - now) > self.window:
+        if not retry and abs(parse_time(signed.submission["timestamp"]) - now) > self.window:
             raise StaleTimestamp(
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",
                 field="submission.timestamp",
             )
         lookup(signed.type).check(signed.body)
 
-    def _verify_signatures(self, batch: Sequence[SignedSubmission]) -> list[bytes | None]:
+    @staticmethod
+    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, KeyRecord | None]) -> list[bytes | None]:
         """Return, per submission, the public key its signature verified under (None: judge it under the lock)."""
-        with self.store.read() as tx:
-            keys = {key_id: tx.key(key_id) for key_id in {signed.key_id for signed in batch}}
         verified: list[bytes | None] = []
-        for position, signed in enumerate(batch):
+        for signed in batch:
             key = keys.get(signed.key_id)
-            if key is None or key.party_id != signed.party:
-                verified.append(None)
-                continue
+            verified.append(None if key is None or key.party_id != signed.party else key.public_key)
+        # Ed25519 verification releases the GIL: a long batch checks its second half on another core
+        # meanwhile. Either way the error raised is the one for the first bad signature in order.
+        half = len(batch) // 2 if len(batch) >= PARALLEL_VERIFY else len(batch)
+        later = _verifier_pool().submit(_first_failure, batch, verified, half, len(batch)) if half < len(batch) else None
+        failure = _first_failure(batch, verified, 0, half)
+        if failure is None and later is not None:
+            failure = later.result()
+        if failure is not None:
+            position, error = failure
             with _item(position, len(batch)):
-                signed.verify(key.public_key)
-            verified.append(key.public_key)
+                raise error
         return verified
 
     def _append_one(self, tx: WriteTx, appender: _Appender, signed: SignedSubmission,
                     verified_key: bytes | None) -> AppendResult:
-        previous = appender.earlier(signed.submission_id) or tx.entry_by_submission(signed.submission_id)
+        previous = appender.earlier(signed.submission_id)
         if previous is not None:
             return self._replay(previous.data, signed)
         public_key = self._signing_key(tx, signed, appender.size)
@@ -169,10 +201,10 @@ class Log:
             return StoredCheckpoint(size, root, note, format_time(now))
 
     def _by_current_key(self, tx: ReadTx, stored: StoredCheckpoint) -> StoredCheckpoint:
-        if _signs(stored.note, self.verifier):
+        if log_keys.signed_by(stored.note, self.verifier):
             return stored
         for transition in json.loads(tx.meta("log_key_transitions") or "[]"):
-            if transition["size"] == stored.size and _signs(transition["note"], self.verifier):
+            if transition["size"] == stored.size and log_keys.signed_by(transition["note"], self.verifier):
                 return StoredCheckpoint(stored.size, stored.root, transition["note"], stored.created_at)
         note = sign_checkpoint(Checkpoint(self.origin, stored.size, stored.root), self._signer)
         return StoredCheckpoint(stored.size, stored.root, note, stored.created_at)
@@ -227,17 +259,20 @@ class Log:
 class _Appender:
     """Builds the entries of one transaction and writes them, with their Merkle nodes, in bulk."""
 
-    def __init__(self, tx: WriteTx, size: int, prev_hash: bytes, moment: datetime) -> None:
+    def __init__(self, tx: WriteTx, size: int, prev_hash: bytes, moment: datetime,
+                 stored: dict[str, StoredEntry]) -> None:
         self._tx = tx
         self.size = size
         self._prev_hash = prev_hash
         self._recorded_at = format_time(moment)  # one record time per transaction, never before the head's
         self._entries: list[Entry] = []
-        self._by_submission: dict[str, StoredEntry] = {}
+        self._by_submission = dict(stored)  # the batch's submission ids already in the log, read under the lock
         self._nodes: dict[merkle.NodeKey, bytes] = {}
+        self._base = size
+        self._stored: dict[merkle.NodeKey, bytes] | None = None
 
     def earlier(self, submission_id: str) -> StoredEntry | None:
-        """Return the entry this transaction already built for `submission_id`, if any."""
+        """Return the entry the log holds or this transaction already built for `submission_id`, if any."""
         return self._by_submission.get(submission_id)
 
     def add(self, signed: SignedSubmission) -> Entry:
@@ -257,15 +292,37 @@ class _Appender:
         self._tx.insert_nodes(sorted(self._nodes.items()))
 
     def _node(self, key: merkle.NodeKey) -> bytes:
-        return self._nodes[key] if key in self._nodes else self._tx.nodes([key])[key]
+        if key in self._nodes:
+            return self._nodes[key]
+        if self._stored is None:
+            # Every stored left sibling an append asks for is a root of the tree this transaction
+            # started from, so one read of those roots serves the whole transaction.
+            self._stored = self._tx.nodes(merkle.root_keys(self._base))
+        return self._stored[key] if key in self._stored else self._tx.nodes([key])[key]
 
 
-def _signs(note: str, verifier: NoteVerifier) -> bool:
-    try:
-        open_checkpoint(note, verifier)
-    except LedgerError:
-        return False
-    return True
+def _first_failure(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None], start: int,
+                   stop: int) -> tuple[int, Exception] | None:
+    """Return the position and error of the first signature in [start, stop) that does not verify."""
+    for position in range(start, stop):
+        public_key = keys[position]
+        if public_key is not None:
+            try:
+                batch[position].verify(public_key)
+            except Exception as error:  # handed to the caller, which raises it for its item
+                return position, error
+    return None
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _verifier_pool() -> ThreadPoolExecutor:
+    """Return this process's verifying thread (a new one after a fork, which does not copy threads)."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="scrapledger-verify"))
+    return _pool[1]
 
 
 @contextmanager
@@ -274,8 +331,13 @@ def _item(position: int, count: int) -> Iterator[None]:
     try:
         yield
     except LedgerError as error:
-        if count > 1:
-            field = error.fields.get("field")
-            error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
-            error.detail = f"items[{position}]: {error.detail}"
+        _name_item(error, position, count)
         raise
+
+
+def _name_item(error: LedgerError, position: int, count: int) -> None:
+    """Prefix the error's field and detail with its batch item, when there is more than one."""
+    if count > 1:
+        field = error.fields.get("field")
+        error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
+        error.detail = f"items[{position}]: {error.detail}"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import merkle
-from .checkpoint import Checkpoint, NoteVerifier, cosign_note, sign_checkpoint
+from .checkpoint import Checkpoint, NoteVerifier, cosign_note, open_checkpoint, sign_checkpoint
 from .entries import format_time
-from .errors import Conflict, StoreUnavailable
+from .errors import Conflict, LedgerError, StoreUnavailable
 from .signing import Signer
 from .store import ReadTx, Store
 
@@ -36,10 +36,30 @@ def require_current(tx: ReadTx, signer: Signer) -> None:
         raise StoreUnavailable("the configured log key is not this ledger's current log key")
 
 
-def verifiers(tx: ReadTx, origin: str) -> list[NoteVerifier]:
-    """Return the verifier of the current log key followed by those of every retired one."""
-    keys = [tx.meta(CURRENT)] + [item["public_key"] for item in json.loads(tx.meta(RETIRED) or "[]")]
-    return [NoteVerifier.from_public_key(origin, bytes.fromhex(key)) for key in keys if key]
+def verifiers(tx: ReadTx, anchor: NoteVerifier) -> list[NoteVerifier]:
+    """Return `anchor` and every retired log key it vouches for, newest first.
+
+    A retired key is trusted only through its transition checkpoint: a note
+    signed by that key and by a key already trusted. The `meta` rows alone
+    prove nothing (anyone with database access can write them).
+    """
+    trusted = [anchor]
+    transitions = {item["size"]: item["note"] for item in json.loads(tx.meta(TRANSITIONS) or "[]")}
+    for item in reversed(json.loads(tx.meta(RETIRED) or "[]")):
+        old = NoteVerifier.from_public_key(anchor.name, bytes.fromhex(item["public_key"]))
+        note = transitions.get(item["retired_at_size"], "")
+        if signed_by(note, old) and any(signed_by(note, key) for key in trusted):
+            trusted.append(old)
+    return trusted
+
+
+def signed_by(note: str, verifier: NoteVerifier) -> bool:
+    """Return whether `note` is a checkpoint carrying a valid signature by `verifier`."""
+    try:
+        open_checkpoint(note, verifier)
+    except LedgerError:
+        return False
+    return True
 
 
 def rotate(store: Store, origin: str, old: Signer, new: Signer, now: datetime) -> Rotation:

@@ -21,10 +21,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from ..errors import Conflict, StoreUnavailable
+from .direct_sql import DirectSql
 from .transactions import ReadTx, WriteTx
 
 APPEND_LOCK_KEY = 0x5C4A_9E12  # the PostgreSQL advisory lock that serialises appends
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL must become a quick 503, not a hung worker
 
 
 class Store:
@@ -38,7 +40,8 @@ class Store:
             self._reader = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN")
             self._writer = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN IMMEDIATE")
         else:
-            self._reader = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            self._reader = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
             self._writer = self._reader
 
     def migrate(self) -> None:
@@ -61,9 +64,10 @@ class Store:
         """Yield the single writer's transaction; commit on success, roll back on any error."""
         with self._translate_errors(), self._writer.connect() as connection:
             with connection.begin():
+                tx = WriteTx(connection)
                 if self.dialect == "postgresql":
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
-                yield WriteTx(connection)
+                    tx.sql.run("SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK_KEY,))
+                yield tx
 
     def ping(self) -> None:
         """Return if the database answers a trivial query; raise StoreUnavailable."""
@@ -118,6 +122,6 @@ def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        DirectSql(connection).run(begin)
 
     return engine

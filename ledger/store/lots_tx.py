@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from json.scanner import make_scanner
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, exists, or_, select
 from sqlalchemy.sql import Select
 
-from .tables import LotAccessRow, LotEdgeRow, LotOriginRow, LotRow, TransferRow, TransformationRow
+from .direct_sql import DirectSql
+from .tables import LotAccessRow, LotEdgeRow, LotOriginRow, LotRow, TransferRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +91,54 @@ class LotFilter:
     visible_to: str | None = None
 
 
+_LOT_COLUMNS = ("lot_id", "created_entry", "created_by", "created_at", "origin_kind", "holder", "owner", "status",
+                "mass_g", "material_family", "consumer_stage", "attributes", "composition", "consumed_entry",
+                "open_transfer", "discrepancy")
+_TRANSFER_COLUMNS = ("transfer_id", "lot_id", "sender", "receiver", "declared_g", "lot_mass_g", "transport_reference",
+                     "transfers_ownership", "dispatched_entry", "dispatched_at", "status", "closed_entry", "closed_at",
+                     "weighed_g", "outcome", "discrepancy")
+_SCAN = make_scanner(json.JSONDecoder())  # what json.loads runs after its checks, for `_loads`
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True) without a new encoder a call
+_BOOLEANS = frozenset({"discrepancy", "transfers_ownership"})
+_SELECT_LOT = (f"SELECT {', '.join(f'lots.{name}' for name in _LOT_COLUMNS)}, lot_origins.country, lot_origins.grams"
+               " FROM lots LEFT JOIN lot_origins ON lot_origins.lot_id = lots.lot_id WHERE lots.lot_id = ?")
+_SELECT_TRANSFER = f"SELECT {', '.join(_TRANSFER_COLUMNS)} FROM transfers WHERE transfer_id = ?"
+_INSERT_LOT = (f"INSERT INTO lots ({', '.join(_LOT_COLUMNS)}, created_mass_g)"
+               f" VALUES ({', '.join('?' * (len(_LOT_COLUMNS) + 1))})")
+_INSERT_TRANSFER = (f"INSERT INTO transfers ({', '.join(_TRANSFER_COLUMNS)})"
+                    f" VALUES ({', '.join('?' * len(_TRANSFER_COLUMNS))})")
+_INSERT_TRANSFORMATION = (f"INSERT INTO transformations ({', '.join(TransformationRecord.__slots__)})"
+                          f" VALUES ({', '.join('?' * len(TransformationRecord.__slots__))})")
+_ANCESTRY_EDGES = (
+    "WITH RECURSIVE walk(child, parent, entry_index) AS ("
+    " SELECT child, parent, entry_index FROM lot_edges WHERE child = ?"
+    " UNION SELECT lot_edges.child, lot_edges.parent, lot_edges.entry_index FROM lot_edges"
+    " JOIN walk ON lot_edges.child = walk.parent)"
+    " SELECT child, parent, entry_index FROM walk"
+)
+_SELECT_LOTS_IN = f"SELECT {', '.join(_LOT_COLUMNS)} FROM lots WHERE lot_id IN ({{ids}})"
+_SELECT_ORIGINS_IN = "SELECT lot_id, country, grams FROM lot_origins WHERE lot_id IN ({ids})"
+_SELECT_TRANSFERS_IN = f"SELECT {', '.join(_TRANSFER_COLUMNS)} FROM transfers WHERE lot_id IN ({{ids}})"
+_SELECT_TRANSFORMATIONS_IN = (f"SELECT {', '.join(TransformationRecord.__slots__)} FROM transformations"
+                              " WHERE entry_index IN ({ids})")
+_CAN_READ_LOT = (
+    "WITH RECURSIVE descendants(lot_id) AS (SELECT CAST(? AS VARCHAR) AS lot_id"
+    " UNION SELECT lot_edges.child FROM lot_edges JOIN descendants ON lot_edges.parent = descendants.lot_id)"
+    " SELECT lot_access.lot_id FROM lot_access"
+    " WHERE lot_access.party_id = ? AND lot_access.lot_id IN (SELECT descendants.lot_id FROM descendants) LIMIT 1"
+)
+
+
 class LotReads:
     connection: Connection
+    sql: DirectSql
 
     def lot(self, lot_id: str) -> LotRecord | None:
-        row = self.connection.execute(select(LotRow).where(LotRow.lot_id == lot_id)).first()
-        return None if row is None else self._lot(row, self._origins([lot_id]).get(lot_id, {}))
+        rows = self.sql.all(_SELECT_LOT, (lot_id,))  # one row per origin country (one with NULLs if none)
+        if not rows:
+            return None
+        width = len(_LOT_COLUMNS)
+        return _lot_record(rows[0], {row[width]: row[width + 1] for row in rows if row[width] is not None})
 
     def lots(self, where: LotFilter, after: str | None, limit: int) -> list[LotRecord]:
         """Return lots matching `where`, ordered by creation entry then id, after the cursor `after`."""
@@ -123,44 +169,38 @@ class LotReads:
 
     def can_read_lot(self, party_id: str, lot_id: str) -> bool:
         """Return whether the party had the lot, or any lot made from it, in its hands."""
-        descendants = select(literal(lot_id).label("lot_id")).cte("descendants", recursive=True)
-        descendants = descendants.union(
-            select(LotEdgeRow.child).join(descendants, LotEdgeRow.parent == descendants.c.lot_id)
-        )
-        query = select(LotAccessRow.lot_id).where(
-            LotAccessRow.party_id == party_id, LotAccessRow.lot_id.in_(select(descendants.c.lot_id))
-        ).limit(1)
-        return self.connection.execute(query).first() is not None
+        return self.sql.one(_CAN_READ_LOT, (lot_id, party_id)) is not None
 
     def ancestry(self, lot_id: str) -> Ancestry:
         """Return the lot and all its ancestors with the edges, transfers and transformations between them.
 
-        One recursive query walks the graph; the rest read by that query's ids,
-        so the cost does not grow with one round trip per node.
+        One recursive query walks the graph once and yields its edges, hence
+        the ancestors' ids; the rest read by those ids (sent as one parameter),
+        so the cost does not grow with one round trip per node. Lots come in
+        creation order (ties by id), edges by child then parent.
         """
-        ancestors = select(literal(lot_id).label("lot_id")).cte("ancestors", recursive=True)
-        ancestors = ancestors.union(
-            select(LotEdgeRow.parent).join(ancestors, LotEdgeRow.child == ancestors.c.lot_id)
-        )
-        ids = select(ancestors.c.lot_id)
-        rows = self.connection.execute(select(LotRow).where(LotRow.lot_id.in_(ids)).order_by(LotRow.created_entry)).all()
+        with _bulk():
+            return self._ancestry(lot_id)
+
+    def _ancestry(self, lot_id: str) -> Ancestry:
+        edges = sorted(self.sql.all(_ANCESTRY_EDGES, (lot_id,)))
+        ids = sorted({lot_id, *(parent for _child, parent, _index in edges)})
+        lot_rows = sorted(self.sql.all(_SELECT_LOTS_IN.format(ids=self.sql.values("VARCHAR")), (self.sql.listed(ids),)),
+                          key=lambda row: (row[1], row[0]))
         origins: dict[str, dict[str, int]] = {}
-        for row in self.connection.execute(select(LotOriginRow).where(LotOriginRow.lot_id.in_(ids))):
-            origins.setdefault(row.lot_id, {})[row.country] = row.grams
-        edges = self.connection.execute(
-            select(LotEdgeRow.child, LotEdgeRow.parent, LotEdgeRow.entry_index).where(LotEdgeRow.child.in_(ids))
-        ).all()
-        made_by = select(LotRow.created_entry).where(LotRow.lot_id.in_(ids))
-        transformations = self.connection.execute(
-            select(TransformationRow).where(TransformationRow.entry_index.in_(made_by))
-            .order_by(TransformationRow.entry_index)
-        ).all()
+        for owner, country, grams in self.sql.all(_SELECT_ORIGINS_IN.format(ids=self.sql.values("VARCHAR")),
+                                                  (self.sql.listed(ids),)):
+            origins.setdefault(owner, {})[country] = grams
+        transfers = sorted(self.sql.all(_SELECT_TRANSFERS_IN.format(ids=self.sql.values("VARCHAR")),
+                                        (self.sql.listed(ids),)), key=lambda row: row[8])
+        made_by = sorted({row[1] for row in lot_rows})
+        transformations = sorted(self.sql.all(_SELECT_TRANSFORMATIONS_IN.format(ids=self.sql.values("BIGINT")),
+                                              (self.sql.listed(made_by),)))
         return Ancestry(
-            [self._lot(row, origins.get(row.lot_id, {})) for row in rows],
-            [(edge.child, edge.parent, edge.entry_index) for edge in edges],
-            self.transfers_of(ids),
-            [TransformationRecord(**{name: getattr(row, name) for name in TransformationRecord.__slots__})
-             for row in transformations],
+            [_lot_record(row, origins.get(row[0], {})) for row in lot_rows],
+            [(child, parent, index) for child, parent, index in edges],
+            [_transfer_record(row) for row in transfers],
+            [TransformationRecord(*row) for row in transformations],
         )
 
     def transfers_of(self, lot_ids: Sequence[str] | Select[Any]) -> list[TransferRecord]:
@@ -170,8 +210,8 @@ class LotReads:
         return [self._transfer(row) for row in rows]
 
     def transfer(self, transfer_id: str) -> TransferRecord | None:
-        row = self.connection.execute(select(TransferRow).where(TransferRow.transfer_id == transfer_id)).first()
-        return None if row is None else self._transfer(row)
+        row = self.sql.one(_SELECT_TRANSFER, (transfer_id,))
+        return None if row is None else _transfer_record(row)
 
     def _visible_ids(self, party_id: str) -> Select[Any]:
         """Return a query of every lot the party may read: its own and their ancestors."""
@@ -205,13 +245,14 @@ class LotReads:
 
 class LotWrites:
     connection: Connection
+    sql: DirectSql
 
     def insert_lot(self, lot: LotRecord) -> None:
-        values = {name: getattr(lot, name) for name in LotRecord.__slots__ if name != "origins"}
-        values["attributes"] = json.dumps(lot.attributes, sort_keys=True)
-        values["composition"] = json.dumps(lot.composition, sort_keys=True)
-        values["created_mass_g"] = lot.mass_g
-        self.connection.execute(insert(LotRow), [values])
+        values = [getattr(lot, name) for name in _LOT_COLUMNS]
+        values[11] = _SORTED_JSON.encode(lot.attributes)
+        values[12] = _SORTED_JSON.encode(lot.composition)
+        values[15] = bool(lot.discrepancy)
+        self.sql.run(_INSERT_LOT, (*values, lot.mass_g))
         self._write_origins(lot.lot_id, lot.origins)
 
     def update_lot(self, lot: LotRecord, **changes: Any) -> LotRecord:
@@ -219,46 +260,86 @@ class LotWrites:
         updated = replace(lot, **changes)
         columns = {name: value for name, value in changes.items() if name != "origins"}
         if "composition" in columns:
-            columns["composition"] = json.dumps(updated.composition, sort_keys=True)
+            columns["composition"] = _SORTED_JSON.encode(updated.composition)
         if columns:
-            self.connection.execute(update(LotRow).where(LotRow.lot_id == lot.lot_id).values(**columns))
+            self.sql.run(*_update("lots", columns, "lot_id", lot.lot_id))
         if "origins" in changes:
-            self.connection.execute(LotOriginRow.__table__.delete().where(LotOriginRow.lot_id == lot.lot_id))
+            self.sql.run("DELETE FROM lot_origins WHERE lot_id = ?", (lot.lot_id,))
             self._write_origins(lot.lot_id, updated.origins)
         return updated
 
     def grant_access(self, lot_id: str, *party_ids: str) -> None:
         """Let parties read the lot (and its ancestry); granting twice is harmless."""
-        for party_id in set(party_ids):
-            already = select(LotAccessRow.lot_id).where(LotAccessRow.lot_id == lot_id,
-                                                         LotAccessRow.party_id == party_id)
-            if self.connection.execute(already).first() is None:
-                self.connection.execute(insert(LotAccessRow), [{"lot_id": lot_id, "party_id": party_id}])
+        self.sql.many("INSERT INTO lot_access (lot_id, party_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                      [(lot_id, party_id) for party_id in sorted(set(party_ids))])
 
     def insert_edges(self, edges: Sequence[tuple[str, str, int]]) -> None:
-        if edges:
-            self.connection.execute(insert(LotEdgeRow), [{"child": c, "parent": p, "entry_index": i} for c, p, i in edges])
+        self.sql.many("INSERT INTO lot_edges (child, parent, entry_index) VALUES (?, ?, ?)", edges)
 
     def insert_transfer(self, transfer: TransferRecord) -> None:
-        values = {name: getattr(transfer, name) for name in TransferRecord.__slots__}
-        values["outcome"] = None if transfer.outcome is None else json.dumps(transfer.outcome, sort_keys=True)
-        self.connection.execute(insert(TransferRow), [values])
+        values = [getattr(transfer, name) for name in _TRANSFER_COLUMNS]
+        values[7], values[15] = bool(transfer.transfers_ownership), bool(transfer.discrepancy)
+        values[14] = None if transfer.outcome is None else _SORTED_JSON.encode(transfer.outcome)
+        self.sql.run(_INSERT_TRANSFER, values)
 
     def close_transfer(self, transfer: TransferRecord, **changes: Any) -> TransferRecord:
         updated = replace(transfer, **changes)
         columns = dict(changes)
         if "outcome" in columns:
-            columns["outcome"] = json.dumps(updated.outcome, sort_keys=True)
-        self.connection.execute(update(TransferRow).where(TransferRow.transfer_id == transfer.transfer_id).values(**columns))
+            columns["outcome"] = _SORTED_JSON.encode(updated.outcome)
+        self.sql.run(*_update("transfers", columns, "transfer_id", transfer.transfer_id))
         return updated
 
     def insert_transformation(self, record: TransformationRecord) -> None:
-        self.connection.execute(insert(TransformationRow), [{name: getattr(record, name) for name in record.__slots__}])
+        self.sql.run(_INSERT_TRANSFORMATION, [getattr(record, name) for name in TransformationRecord.__slots__])
 
     def _write_origins(self, lot_id: str, origins: dict[str, int]) -> None:
-        if origins:
-            self.connection.execute(
-                insert(LotOriginRow), [{"lot_id": lot_id, "country": c, "grams": g} for c, g in sorted(origins.items())]
-            )
+        self.sql.many("INSERT INTO lot_origins (lot_id, country, grams) VALUES (?, ?, ?)",
+                      [(lot_id, country, grams) for country, grams in sorted(origins.items())])
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while tens of thousands of records are built.
+
+    Nothing built here forms a reference cycle, but every few hundred new
+    objects the collector would rescan the ones already built, which for a
+    10,000-lot ancestry costs as much as building it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _update(table: str, columns: dict[str, Any], key: str, value: str) -> tuple[str, list[Any]]:
+    """Return the UPDATE of `columns` (record field names, which are the column names) of one row."""
+    values = [bool(item) if name in _BOOLEANS and item is not None else item for name, item in columns.items()]
+    return f"UPDATE {table} SET {', '.join(f'{name} = ?' for name in columns)} WHERE {key} = ?", [*values, value]
+
+
+def _loads(text: Any) -> Any:
+    """Return `json.loads(text)`, through the C scanner alone when the text is one bare JSON value (as stored)."""
+    try:
+        value, end = _SCAN(text, 0)
+    except Exception:  # anything unusual: let json.loads decide, and raise what it raises
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
+def _lot_record(row: Sequence[Any], origins: dict[str, int]) -> LotRecord:
+    """Return the lot of a row selected as `_LOT_COLUMNS`."""
+    return LotRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+                     _loads(row[11]), _loads(row[12]), origins, row[13], row[14], bool(row[15]))
+
+
+def _transfer_record(row: Sequence[Any]) -> TransferRecord:
+    """Return the transfer of a row selected as `_TRANSFER_COLUMNS`."""
+    return TransferRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], row[9],
+                          row[10], row[11], row[12], row[13], None if row[14] is None else _loads(row[14]),
+                          bool(row[15]))
 
 

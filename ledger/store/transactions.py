@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
+from .direct_sql import DirectSql
 from .lots_tx import LotReads, LotWrites
 from .tables import (
     PROJECTION_TABLES,
-    ApiTokenRow,
     CheckpointRow,
     EntryRow,
     MetaRow,
     PartyKeyRow,
-    PartyRow,
     SQLModel,
     TreeNodeRow,
 )
@@ -85,20 +85,17 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.sql = DirectSql(connection)
 
     def head(self) -> Head:
-        row = self.connection.execute(
-            select(EntryRow.idx, EntryRow.entry_hash, EntryRow.recorded_at).order_by(EntryRow.idx.desc()).limit(1)
-        ).first()
+        row = self.sql.one("SELECT idx, entry_hash, recorded_at FROM entries ORDER BY idx DESC LIMIT 1")
         if row is None:
             return Head(0, None, None)
-        return Head(row.idx + 1, bytes(row.entry_hash), row.recorded_at)
+        return Head(row[0] + 1, bytes(row[1]), row[2])
 
     def entry(self, index: int) -> StoredEntry | None:
-        row = self.connection.execute(
-            select(EntryRow.idx, EntryRow.data, EntryRow.entry_hash).where(EntryRow.idx == index)
-        ).first()
-        return None if row is None else StoredEntry(row.idx, bytes(row.data), bytes(row.entry_hash))
+        row = self.sql.one("SELECT idx, data, entry_hash FROM entries WHERE idx = ?", (index,))
+        return None if row is None else StoredEntry(row[0], bytes(row[1]), bytes(row[2]))
 
     def entries(self, start: int, limit: int) -> list[StoredEntry]:
         rows = self.connection.execute(
@@ -122,10 +119,19 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
         return [(row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])) for row in rows]
 
     def entry_by_submission(self, submission_id: str) -> StoredEntry | None:
-        row = self.connection.execute(
-            select(EntryRow.idx, EntryRow.data, EntryRow.entry_hash).where(EntryRow.submission_id == submission_id)
-        ).first()
-        return None if row is None else StoredEntry(row.idx, bytes(row.data), bytes(row.entry_hash))
+        row = self.sql.one("SELECT idx, data, entry_hash FROM entries WHERE submission_id = ?", (submission_id,))
+        return None if row is None else StoredEntry(row[0], bytes(row[1]), bytes(row[2]))
+
+    def entries_by_submission(self, submission_ids: Iterable[str]) -> dict[str, StoredEntry]:
+        """Return the stored entries among `submission_ids`, by submission id."""
+        wanted = sorted(set(submission_ids))
+        found: dict[str, StoredEntry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self.sql.all("SELECT submission_id, idx, data, entry_hash FROM entries"
+                                f" WHERE submission_id IN ({', '.join('?' * len(chunk))})", chunk)
+            found.update({row[0]: StoredEntry(row[1], bytes(row[2]), bytes(row[3])) for row in rows})
+        return found
 
     def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         wanted = sorted(set(keys))
@@ -133,11 +139,8 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
         for chunk in _chunks(wanted, 200):
             # One primary-key probe per node: SQLite plans a row-value IN over (level, idx) as a full
             # scan, and building the same OR as an expression tree costs milliseconds per proof.
-            where = " OR ".join(f"(level = :l{n} AND idx = :i{n})" for n in range(len(chunk)))
-            params = {name: value for n, (level, idx) in enumerate(chunk)
-                      for name, value in ((f"l{n}", level), (f"i{n}", idx))}
-            rows = self.connection.execute(text(f"SELECT level, idx, hash FROM tree_nodes WHERE {where}"), params)
-            found.update({(row.level, row.idx): bytes(row.hash) for row in rows})
+            rows = self.sql.all(nodes_query(len(chunk)), [number for key in chunk for number in key])
+            found.update({(level, idx): bytes(value) for level, idx, value in rows})
         return found
 
     def node_count(self) -> int:
@@ -151,28 +154,28 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
         return [_checkpoint(row) for row in self.connection.execute(select(CheckpointRow).order_by(CheckpointRow.tree_size))]
 
     def party(self, party_id: str) -> PartyRecord | None:
-        row = self.connection.execute(select(PartyRow).where(PartyRow.party_id == party_id)).first()
+        row = self.sql.one("SELECT party_id, legal_name, registration_number, country, roles, registered_at"
+                           " FROM parties WHERE party_id = ?", (party_id,))
         if row is None:
             return None
-        return PartyRecord(
-            row.party_id, row.legal_name, row.registration_number, row.country, tuple(json.loads(row.roles)), row.registered_at
-        )
+        return PartyRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5])
 
     def party_keys(self, party_id: str) -> list[KeyRecord]:
         rows = self.connection.execute(select(PartyKeyRow).where(PartyKeyRow.party_id == party_id).order_by(PartyKeyRow.added_at))
         return [_key(row) for row in rows]
 
     def key(self, key_id: str) -> KeyRecord | None:
-        row = self.connection.execute(select(PartyKeyRow).where(PartyKeyRow.key_id == key_id)).first()
-        return None if row is None else _key(row)
+        row = self.sql.one("SELECT key_id, party_id, public_key, added_at, ended_at, end_reason"
+                           " FROM party_keys WHERE key_id = ?", (key_id,))
+        return None if row is None else KeyRecord(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
 
     @staticmethod
     def _key_record(row: object) -> KeyRecord:
         return _key(row)
 
     def token_party(self, token_hash: str) -> str | None:
-        row = self.connection.execute(select(ApiTokenRow.party_id).where(ApiTokenRow.token_hash == token_hash)).first()
-        return None if row is None else str(row.party_id)
+        row = self.sql.one("SELECT party_id FROM api_tokens WHERE token_hash = ?", (token_hash,))
+        return None if row is None else str(row[0])
 
     def projection_rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Return the rows of every projection table in primary-key order."""
@@ -184,26 +187,44 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
         return found
 
     def meta(self, name: str) -> str | None:
-        row = self.connection.execute(select(MetaRow.value).where(MetaRow.name == name)).first()
-        return None if row is None else str(row.value)
+        row = self.sql.one("SELECT value FROM meta WHERE name = ?", (name,))
+        return None if row is None else str(row[0])
 
 
 class WriteTx(ReadTx, LotWrites, DeclarationWrites):
-    """The serialised writer's transaction: appends and projection updates."""
+    """The serialised writer's transaction: appends and projection updates.
+
+    Parties and keys read here are remembered until this transaction changes
+    them: it holds the write lock, so nothing else can, and a batch of a
+    thousand entries by one party then reads its roles and key once.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self._parties: dict[str, PartyRecord | None] = {}
+        self._keys: dict[str, KeyRecord | None] = {}
+
+    def party(self, party_id: str) -> PartyRecord | None:
+        if party_id not in self._parties:
+            self._parties[party_id] = super().party(party_id)
+        return self._parties[party_id]
+
+    def key(self, key_id: str) -> KeyRecord | None:
+        if key_id not in self._keys:
+            self._keys[key_id] = super().key(key_id)
+        return self._keys[key_id]
 
     def insert_entries(self, entries: Sequence[Any]) -> None:
         """Insert built entries (ledger.entries.Entry) in one statement."""
-        if entries:
-            self.connection.execute(insert(EntryRow), [
-                {"idx": e.index, "entry_hash": e.entry_hash, "data": e.data, "submission_id": e.signed.submission_id,
-                 "party_id": e.signed.party, "entry_type": e.signed.type, "recorded_at": e.recorded_at}
-                for e in entries])
+        self.sql.many(
+            "INSERT INTO entries (idx, entry_hash, data, submission_id, party_id, entry_type, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(e.index, e.entry_hash, e.data, e.signed.submission_id, e.signed.party, e.signed.type, e.recorded_at)
+             for e in entries])
 
     def insert_nodes(self, nodes: Sequence[tuple[NodeKey, bytes]]) -> None:
-        if nodes:
-            self.connection.execute(
-                insert(TreeNodeRow), [{"level": level, "idx": idx, "hash": value} for (level, idx), value in nodes]
-            )
+        self.sql.many("INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                      [(level, idx, value) for (level, idx), value in nodes])
 
     def insert_checkpoint(self, size: int, root: bytes, note: str, created_at: str) -> None:
         self.connection.execute(
@@ -211,28 +232,25 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
         )
 
     def insert_party(self, party: PartyRecord) -> None:
-        self.connection.execute(
-            insert(PartyRow),
-            [{"party_id": party.party_id, "legal_name": party.legal_name, "registration_number": party.registration_number,
-              "country": party.country, "roles": json.dumps(list(party.roles)), "registered_at": party.registered_at}],
-        )
+        self._parties.pop(party.party_id, None)
+        self.sql.run("INSERT INTO parties (party_id, legal_name, registration_number, country, roles, registered_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     (party.party_id, party.legal_name, party.registration_number, party.country,
+                      json.dumps(list(party.roles)), party.registered_at))
 
     def insert_key(self, key: KeyRecord) -> None:
-        self.connection.execute(
-            insert(PartyKeyRow),
-            [{"key_id": key.key_id, "party_id": key.party_id, "public_key": key.public_key, "added_at": key.added_at,
-              "ended_at": key.ended_at, "end_reason": key.end_reason}],
-        )
+        self._keys.pop(key.key_id, None)
+        self.sql.run("INSERT INTO party_keys (key_id, party_id, public_key, added_at, ended_at, end_reason)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     (key.key_id, key.party_id, key.public_key, key.added_at, key.ended_at, key.end_reason))
 
     def end_key(self, key_id: str, at_index: int, reason: str) -> None:
-        self.connection.execute(
-            update(PartyKeyRow).where(PartyKeyRow.key_id == key_id).values(ended_at=at_index, end_reason=reason)
-        )
+        self._keys.pop(key_id, None)
+        self.sql.run("UPDATE party_keys SET ended_at = ?, end_reason = ? WHERE key_id = ?", (at_index, reason, key_id))
 
     def insert_token(self, token_hash: str, party_id: str, created_at: str) -> None:
-        self.connection.execute(
-            insert(ApiTokenRow), [{"token_hash": token_hash, "party_id": party_id, "created_at": created_at}]
-        )
+        self.sql.run("INSERT INTO api_tokens (token_hash, party_id, created_at) VALUES (?, ?, ?)",
+                     (token_hash, party_id, created_at))
 
     def set_meta(self, name: str, value: str) -> None:
         self.connection.execute(insert(MetaRow), [{"name": name, "value": value}])
@@ -243,8 +261,16 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
 
     def clear_projections(self) -> None:
         """Empty every projection table, before a rebuild from the log."""
+        self._parties.clear()
+        self._keys.clear()
         for name in PROJECTION_TABLES:
             self.connection.execute(delete(SQLModel.metadata.tables[name]))
+
+
+@lru_cache(maxsize=256)
+def nodes_query(count: int) -> str:
+    """Return the SQL that `ReadTx.nodes` sends for `count` keys (level, idx pairs as parameters)."""
+    return "SELECT level, idx, hash FROM tree_nodes WHERE " + " OR ".join(["(level = ? AND idx = ?)"] * count)
 
 
 def _chunks(items: Sequence[NodeKey], size: int) -> Iterator[Sequence[NodeKey]]:

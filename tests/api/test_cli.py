@@ -204,7 +204,9 @@ def _lines(exported: Export) -> list[bytes]:
 def _flip_signature_byte(exported: Export) -> bytes:
     lines = _lines(exported)
     marker = b'"signature":"'
-    lines[2] = _flip(lines[2], lines[2].index(marker) + len(marker) + 30)
+    position = lines[2].index(marker) + len(marker) + 30
+    digit = lines[2][position : position + 1]
+    lines[2] = lines[2][:position] + (b"1" if digit == b"0" else b"0") + lines[2][position + 1 :]  # still hex
     return b"".join(lines)
 
 

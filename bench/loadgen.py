@@ -1,0 +1,183 @@
+"""A light HTTP/1.1 load generator and a gunicorn server under test, both on 127.0.0.1 only.
+
+The client is one asyncio loop with one connection per simulated client. Every
+request is a pre-built byte string (method, path, headers, pre-signed body), so
+the timed window spends nothing on JSON or signatures; a response is read by
+its Content-Length. Connections are kept alive when the server allows it and
+reopened when it answers `Connection: close` (gunicorn's sync workers always
+do). Each run is bounded by a deadline and by the requests it was given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+START_SECONDS = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one load run did: answers by status, latencies of the expected ones, time and CPU."""
+
+    statuses: dict[int, int]
+    latencies: list[float]
+    seconds: float
+    client_cpu: float
+    server_cpu: float
+    exhausted: int  # clients that ran out of prepared requests before the deadline
+
+    @property
+    def rate(self) -> float:
+        """Return the expected answers per second of wall-clock time."""
+        return len(self.latencies) / self.seconds
+
+    def percentile_ms(self, fraction: float) -> float:
+        """Return the latency below which `fraction` of the expected answers came, in ms."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def request(method: str, path: str, token: str | None = None, body: bytes = b"") -> bytes:
+    """Return the raw bytes of one HTTP/1.1 request to 127.0.0.1."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: float, server: Server) -> Run:
+    """Send each plan's requests in order on its own connection until the deadline; return the run."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    exhausted = [0]
+
+    async def client(plan: Iterable[bytes], deadline: float) -> None:
+        reader: asyncio.StreamReader | None = None
+        writer: asyncio.StreamWriter | None = None
+        try:
+            for raw in plan:
+                if time.perf_counter() >= deadline:
+                    return
+                if writer is None or reader is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                started = time.perf_counter()
+                writer.write(raw)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status, length, closes = _parse_head(head)
+                await reader.readexactly(length)
+                elapsed = time.perf_counter() - started
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == expect:
+                    latencies.append(elapsed)
+                if closes:
+                    writer.close()
+                    reader = writer = None
+            exhausted[0] += 1
+        finally:
+            if writer is not None:
+                writer.close()
+
+    async def main() -> float:
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(*(client(plan, deadline) for plan in plans))
+        return time.perf_counter() - started
+
+    cpu, server_cpu = time.process_time(), server.cpu_seconds()
+    elapsed = asyncio.run(main())
+    return Run(statuses, latencies, elapsed, time.process_time() - cpu, server.cpu_seconds() - server_cpu,
+               exhausted[0])
+
+
+def _parse_head(head: bytes) -> tuple[int, int, bool]:
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, closes = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            closes = True
+        elif name == "transfer-encoding":
+            raise RuntimeError("chunked responses are not expected from this API")
+    return status, length, closes
+
+
+class Server:
+    """`scrapledger serve`'s gunicorn command (2 sync workers) on a free port of 127.0.0.1."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 2) -> None:
+        self.port = _free_port()
+        self.workers = workers
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                   "--access-logfile", "-", "api:create_app()"]
+        self._log = log_path.open("wb")
+        self._process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=self._log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self._process.returncode}; see {log_path}")
+            if self._answers() and len(self._children()) == workers:
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {START_SECONDS:.0f} s; see {log_path}")
+
+    def cpu_seconds(self) -> float:
+        """Return the user + system CPU seconds used so far by the master and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self._process.pid, *self._children()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    def stop(self) -> None:
+        """Stop the master and its workers (its own process group) and wait for them."""
+        if self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait(timeout=30)
+        self._log.close()
+
+    def _children(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self._process.pid}/task/{self._process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as connection:
+                connection.sendall(request("GET", "/healthz"))
+                return connection.recv(64).startswith(b"HTTP/1.1 200")
+        except OSError:
+            return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

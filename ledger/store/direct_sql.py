@@ -1,0 +1,104 @@
+"""Fixed SQL for the append path, sent on the transaction's own driver connection.
+
+An append runs a dozen small statements per entry. Building each as a
+SQLAlchemy expression and passing it through an execution context costs
+several times what the database takes to answer it, so the hot statements
+are written once as plain SQL text with `?` placeholders (rewritten to `%s`
+for psycopg) and executed on the DBAPI connection that the surrounding
+SQLAlchemy transaction already holds: same transaction, same lock, same
+commit or rollback.
+
+A driver error is wrapped exactly as SQLAlchemy wraps it (IntegrityError,
+OperationalError, ...), and a dropped connection is invalidated, so `Store`
+turns it into the same Conflict or StoreUnavailable as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+Params = Sequence[Any]
+
+
+class DirectSql:
+    """Runs fixed SQL text inside one SQLAlchemy connection's current transaction."""
+
+    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat")
+
+    _texts: dict[str, str] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._driver: Any = connection.connection.dbapi_connection
+        self._cursor: Any = None
+        self._error: type[Exception] = connection.dialect.loaded_dbapi.Error
+        self._pyformat = connection.dialect.paramstyle != "qmark"
+
+    def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+        """Return the first row of a query, or None."""
+        rows = self._execute(sql, params).fetchall()  # stepped to the end, so no statement stays open
+        return rows[0] if rows else None
+
+    def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Return every row of a query."""
+        return self._execute(sql, params).fetchall()  # type: ignore[no-any-return]
+
+    def run(self, sql: str, params: Params = ()) -> None:
+        """Execute one statement that returns no rows."""
+        self._execute(sql, params)
+
+    def many(self, sql: str, rows: Iterable[Params]) -> None:
+        """Execute one statement for each parameter row (the driver's executemany)."""
+        rows = list(rows)
+        if len(rows) < 2:  # psycopg runs executemany as a pipeline, which costs more than one execute
+            if rows:
+                self._execute(sql, rows[0])
+            return
+        text = self._text(sql)
+        try:
+            self._cursor_now().executemany(text, rows)
+        except self._error as exc:
+            self._raise(exc, text, rows)
+
+    def values(self, sql_type: str) -> str:
+        """Return a subquery yielding the values of one parameter made by `listed` (for `IN (...)`)."""
+        return f"SELECT unnest(CAST(? AS {sql_type}[]))" if self._pyformat else "SELECT value FROM json_each(?)"
+
+    def listed(self, values: Sequence[Any]) -> Any:
+        """Return `values` as the one parameter that `values()` unpacks: an array, or a JSON array for SQLite."""
+        return list(values) if self._pyformat else json.dumps(list(values))
+
+    def _execute(self, sql: str, params: Params) -> Any:
+        text = self._text(sql)
+        cursor = self._cursor_now()
+        try:
+            cursor.execute(text, params)
+        except self._error as exc:
+            self._raise(exc, text, params)
+        return cursor
+
+    def _cursor_now(self) -> Any:
+        if self._cursor is None:
+            self._cursor = self._driver.cursor()
+        return self._cursor
+
+    def _text(self, sql: str) -> str:
+        if not self._pyformat:
+            return sql
+        text = self._texts.get(sql)
+        if text is None:
+            text = self._texts[sql] = sql.replace("?", "%s")
+        return text
+
+    def _raise(self, exc: Exception, text: str, params: Any) -> None:
+        dialect = self._connection.dialect
+        dropped = bool(dialect.is_disconnect(exc, self._driver, self._cursor))  # type: ignore[arg-type]
+        if dropped:
+            self._connection.invalidate(exc)
+        raise DBAPIError.instance(text, params, exc, self._error, hide_parameters=True, dialect=dialect,
+                                  connection_invalidated=dropped) from exc
