@@ -8,7 +8,7 @@ from flask import g
 
 from ledger.entries import SignedSubmission
 from ledger.errors import InvalidInput, LedgerError
-from ledger.log import AppendResult
+from ledger.log import AppendResult, name_item
 
 from .services import now, services
 
@@ -20,8 +20,7 @@ def append_batch(items: list[dict[str, Any]]) -> list[AppendResult]:
         try:
             signed.append(SignedSubmission.create(item["submission"], item["signature"]))
         except LedgerError as error:
-            field = error.fields.get("field")
-            error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
+            name_item(error, position)
             raise
     return services().log.append_many(signed, actor=g.party, now=now())
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,10 +64,13 @@ class Log:
 
     def append(self, signed: SignedSubmission, *, actor: str, now: datetime) -> AppendResult:
         """Append one signed submission made by `actor` (the token's party) and return where it landed."""
-        return self.append_many([signed], actor=actor, now=now)[0]
+        return self.append_many([signed], actor=actor, now=now, itemised=False)[0]
 
-    def append_many(self, batch: Sequence[SignedSubmission], *, actor: str, now: datetime) -> list[AppendResult]:
+    def append_many(self, batch: Sequence[SignedSubmission], *, actor: str, now: datetime,
+                    itemised: bool = True) -> list[AppendResult]:
         """Append a batch in one transaction (group commit): every entry lands, or none does.
+
+        With `itemised`, an error names its item (`items[3].body.net_mass_kg`).
 
         Each submission is still its own signed entry. Signatures are verified
         before the write lock is taken; inside it, the key history is checked
@@ -83,9 +85,10 @@ class Log:
             for position, signed in enumerate(batch):
                 self._precheck(signed, actor, now, retry=signed.submission_id in retries)
         except LedgerError as error:
-            _name_item(error, position, len(batch))
+            if itemised:
+                name_item(error, position)
             raise
-        verified = self._verify_signatures(batch, keys)
+        verified = self._verify_signatures(batch, keys, itemised)
         with self.store.write() as tx:
             head = tx.head()
             appender = _Appender(tx, head.size, head.entry_hash or GENESIS_PREV_HASH,
@@ -96,7 +99,8 @@ class Log:
                 for position, signed in enumerate(batch):
                     results.append(self._append_one(tx, appender, signed, verified[position]))
             except LedgerError as error:
-                _name_item(error, position, len(batch))
+                if itemised:
+                    name_item(error, position)
                 raise
             appender.flush()
             return results
@@ -127,7 +131,8 @@ class Log:
         lookup(signed.type).check(signed.body)
 
     @staticmethod
-    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, KeyRecord | None]) -> list[bytes | None]:
+    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, KeyRecord | None],
+                           itemised: bool) -> list[bytes | None]:
         """Return, per submission, the public key its signature verified under (None: judge it under the lock)."""
         verified: list[bytes | None] = []
         for signed in batch:
@@ -142,8 +147,9 @@ class Log:
             failure = later.result()
         if failure is not None:
             position, error = failure
-            with _item(position, len(batch)):
-                raise error
+            if itemised:
+                name_item(error, position)
+            raise error
         return verified
 
     def _append_one(self, tx: WriteTx, appender: _Appender, signed: SignedSubmission,
@@ -325,19 +331,8 @@ def _verifier_pool() -> ThreadPoolExecutor:
     return _pool[1]
 
 
-@contextmanager
-def _item(position: int, count: int) -> Iterator[None]:
-    """Name the batch item in any error raised for it (items[3].body.net_mass_kg)."""
-    try:
-        yield
-    except LedgerError as error:
-        _name_item(error, position, count)
-        raise
-
-
-def _name_item(error: LedgerError, position: int, count: int) -> None:
-    """Prefix the error's field and detail with its batch item, when there is more than one."""
-    if count > 1:
-        field = error.fields.get("field")
-        error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
-        error.detail = f"items[{position}]: {error.detail}"
+def name_item(error: LedgerError, position: int) -> None:
+    """Prefix the error's field and detail with its batch item (items[3].body.net_mass_kg)."""
+    field = error.fields.get("field")
+    error.fields["field"] = f"items[{position}].{field}" if field else f"items[{position}]"
+    error.detail = f"items[{position}]: {error.detail}"

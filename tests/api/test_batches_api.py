@@ -60,3 +60,9 @@ def test_a_batch_over_a_thousand_items_is_refused(recycler):
         recycler.post("/v1/batches", {"items": [item] * 1001})
     assert failure.value.status == 422
     assert failure.value.problem["field"] == "items"
+
+
+def test_a_batch_of_one_still_names_its_item(recycler):
+    with pytest.raises(ClientError) as failure:
+        recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", lot_body(hs_code="72"))]})
+    assert failure.value.problem["field"] == "items[0].body.hs_code"
