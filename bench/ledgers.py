@@ -30,6 +30,7 @@ from ledger.config import Settings
 from ledger.entries import Entry, format_time, sign_submission
 from ledger.genesis import initialise
 from ledger.log import Log
+from ledger.masses import format_kg
 from ledger.signing import Signer
 from ledger.store import Store
 from ledger.store.tables import EntryRow
@@ -157,22 +158,35 @@ def _register_parties(log: Log, operator: Signer) -> list[tuple[str, Signer]]:
     return signers
 
 
-def _lot_submission(index: int, party: str, signer: Signer, moment: datetime) -> dict[str, Any]:
-    """Return a lot registration: an HMS 1&2 (or other ISRI grade) lot of about 24,380 kg."""
-    grams = 24_380_000 + (index * 7919) % 5_000_000
-    site, country = SITES[index % len(SITES)]
-    body = {
+def lot_grams(number: int) -> int:
+    """Return the net grams of `lot_body(number)`: about 24,380 kg, varying by lot."""
+    return 24_380_000 + (number * 7919) % 5_000_000
+
+
+def lot_body(number: int) -> dict[str, Any]:
+    """Return a lot registration of about 24,380 kg (weighbridge gross and tare included)."""
+    grams = lot_grams(number)
+    tare = 13_740_000 + (number * 131) % 900_000
+    site, country = SITES[number % len(SITES)]
+    return {
         "material_family": "ferrous",
-        "grade": {"scheme": "ISRI", "code": GRADES[index % len(GRADES)]},
+        "grade": {"scheme": "ISRI", "code": GRADES[number % len(GRADES)]},
         "hs_code": "720449",
         "ewc_code": "17 04 05",
-        "consumer_stage": "post_consumer" if index % 4 else "pre_consumer",
-        "source_type": "construction_demolition" if index % 3 else "elv",
+        "consumer_stage": "post_consumer" if number % 4 else "pre_consumer",
+        "source_type": "construction_demolition" if number % 3 else "elv",
         "origin": {"country": country, "site": site},
-        "net_mass_kg": f"{grams // 1000}.{grams % 1000:03d}",
-        "weighbridge_ticket": f"WB-{index * 31 % 999_983:06d}",
-        "reference": f"{party[-3:].upper()}-2026-{index:07d}",
+        "net_mass_kg": format_kg(grams),
+        "gross_mass_kg": format_kg(grams + tare),
+        "tare_mass_kg": format_kg(tare),
+        "weighbridge_ticket": f"WB-{number * 31 % 999_983:06d}",
+        "reference": f"RTM-2026-{number:07d}",
+        "documents": [{"kind": "weighbridge_ticket", "sha256": f"{number * 2654435761 % 2**256:064x}"}],
     }
+
+
+def _lot_submission(index: int, party: str, signer: Signer, moment: datetime) -> dict[str, Any]:
+    """Return the submission registering `lot_body(index)` for `party`."""
     return {"log": ORIGIN, "party": party, "key_id": signer.key_id,
             "submission_id": f"lot-{index:08d}", "timestamp": format_time(moment),
-            "type": "lot.register", "body": body}
+            "type": "lot.register", "body": lot_body(index)}

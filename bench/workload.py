@@ -23,11 +23,12 @@ from ledger.log import AppendResult, Log
 from ledger.signing import Signer
 from ledger.store import Store
 
-from .ledgers import ORIGIN
+from ledger.masses import format_kg
 
-GRADES = ("HMS 1&2", "Zorba", "Berry", "Candy", "Ocean")
-SITES = (("Waalhaven Zuid yard 4, Rotterdam", "NL"), ("Haven 1227, Antwerpen", "BE"),
-         ("Schrottplatz Ruhrort, Duisburg", "DE"), ("Müllerstraße 12, Hamburg-Billbrook", "DE"))
+from .ledgers import ORIGIN
+from .ledgers import lot_body as lot_body  # re-exported: the workloads register these lots
+from .ledgers import lot_grams as lot_grams
+
 COUNTRIES = ("NL", "BE", "DE", "FR", "PL")
 BATCH = 1000  # the API's batch limit
 
@@ -98,42 +99,15 @@ def sign(party: Party, entry_type: str, body: dict[str, Any], submission_id: str
     return sign_submission(submission, party.signer)
 
 
-def lot_body(number: int) -> dict[str, Any]:
-    """Return a lot registration of about 24,380 kg (weighbridge gross and tare included)."""
-    grams = 24_380_000 + (number * 7919) % 5_000_000
-    tare = 13_740_000 + (number * 131) % 900_000
-    site, country = SITES[number % len(SITES)]
-    return {
-        "material_family": "ferrous",
-        "grade": {"scheme": "ISRI", "code": GRADES[number % len(GRADES)]},
-        "hs_code": "720449",
-        "ewc_code": "17 04 05",
-        "consumer_stage": "post_consumer" if number % 4 else "pre_consumer",
-        "source_type": "construction_demolition" if number % 3 else "elv",
-        "origin": {"country": country, "site": site},
-        "net_mass_kg": kg(grams),
-        "gross_mass_kg": kg(grams + tare),
-        "tare_mass_kg": kg(tare),
-        "weighbridge_ticket": f"WB-{number * 31 % 999_983:06d}",
-        "reference": f"RTM-2026-{number:07d}",
-        "documents": [{"kind": "weighbridge_ticket", "sha256": f"{number * 2654435761 % 2**256:064x}"}],
-    }
-
-
-def lot_grams(number: int) -> int:
-    """Return the net grams of `lot_body(number)`."""
-    return 24_380_000 + (number * 7919) % 5_000_000
-
-
 def dispatch_body(lot_id: str, to_party: str, grams: int, number: int) -> dict[str, Any]:
     """Return a dispatch of a held lot by truck, declared at its current mass."""
-    return {"lot_id": lot_id, "to_party": to_party, "declared_mass_kg": kg(grams),
+    return {"lot_id": lot_id, "to_party": to_party, "declared_mass_kg": format_kg(grams),
             "transport_reference": f"CMR 2026-{number:06d} / truck NL-{number % 100:02d}-BXT"}
 
 
 def receipt_body(transfer_id: str, grams: int) -> dict[str, Any]:
     """Return a conformant receipt weighed 20 kg under the declared mass (within tolerance)."""
-    return {"transfer_id": transfer_id, "weighed_mass_kg": kg(grams - 20_000),
+    return {"transfer_id": transfer_id, "weighed_mass_kg": format_kg(grams - 20_000),
             "inspection": {"conformant": True, "radiation_check_passed": True, "notes": "clean, dry"}}
 
 
@@ -143,12 +117,8 @@ def transform_body(kind: str, inputs: Sequence[str], input_grams: int, outputs: 
     made = input_grams - losses
     shares = [made // outputs] * outputs
     shares[0] += made - sum(shares)
-    return {"kind": kind, "inputs": list(inputs), "losses_kg": kg(losses),
+    return {"kind": kind, "inputs": list(inputs), "losses_kg": format_kg(losses),
             "outputs": [{"material_family": "ferrous", "grade": {"scheme": "ISRI", "code": "HMS 1&2"},
-                         "net_mass_kg": kg(grams)} for grams in shares]}
+                         "net_mass_kg": format_kg(grams)} for grams in shares]}
 
-
-def kg(grams: int) -> str:
-    """Return grams as the wire's decimal kilograms."""
-    return f"{grams // 1000}.{grams % 1000:03d}"
 

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 REGISTER = "lot.register"
 REGISTRARS = ("recycler", "smelter")
 READ_ALL_ROLES = ("auditor", "operator")
-DESCRIPTIVE = ("material_family", "grade", "ewc_code", "end_of_waste", "hs_code", "reference", "documents")
 
 
 def lot_id(index: int, output: int | None = None) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, delete, insert, select
 
 from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
@@ -118,10 +118,6 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
         )
         return [(row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])) for row in rows]
 
-    def entry_by_submission(self, submission_id: str) -> StoredEntry | None:
-        row = self.sql.one("SELECT idx, data, entry_hash FROM entries WHERE submission_id = ?", (submission_id,))
-        return None if row is None else StoredEntry(row[0], bytes(row[1]), bytes(row[2]))
-
     def entries_by_submission(self, submission_ids: Iterable[str]) -> dict[str, StoredEntry]:
         """Return the stored entries among `submission_ids`, by submission id."""
         wanted = sorted(set(submission_ids))
@@ -142,9 +138,6 @@ class ReadTx(LotReads, DeclarationReads, AuditReads):
             rows = self.sql.all(nodes_query(len(chunk)), [number for key in chunk for number in key])
             found.update({(level, idx): bytes(value) for level, idx, value in rows})
         return found
-
-    def node_count(self) -> int:
-        return int(self.connection.execute(select(func.count()).select_from(TreeNodeRow)).scalar_one())
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         row = self.connection.execute(select(CheckpointRow).order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
