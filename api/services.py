@@ -11,6 +11,7 @@ from flask import Flask, current_app
 
 from ledger.cahra import HighRiskList
 from ledger.config import Settings
+from ledger.errors import LedgerError
 from ledger.genesis import open_log
 from ledger.log import Log
 from ledger.store import ReadTx, Store
@@ -44,6 +45,21 @@ class Services:
                                   self.settings.flagged_transfers)
         return self._policy
 
+    def open_log_early(self) -> None:
+        """Open the log now if the key and the database allow it, else leave it to the first use.
+
+        A worker that has its log knows the key is right even while the
+        database is away, so /readyz can tell the two apart.
+        """
+        try:
+            self.log
+        except LedgerError:
+            pass
+
+    @property
+    def log_loaded(self) -> bool:
+        return self._log is not None
+
     def read(self, query: Callable[[ReadTx], T]) -> T:
         """Return `query` run in one read transaction."""
         with self.store.read() as tx:
@@ -52,8 +68,9 @@ class Services:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach the services to `app`."""
-    app.extensions["scrapledger"] = Services(settings, Store(settings.database_url,
-                                                             sqlite_synchronous=settings.sqlite_synchronous))
+    built = Services(settings, Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous))
+    app.extensions["scrapledger"] = built
+    built.open_log_early()
 
 
 def services() -> Services:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .lots import describe
-from .store import Ancestry, PartyRecord, ReadTx
+from .store import ReadTx
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """The lot asked about, its whole ancestry and the parties that appear in it."""
+def provenance_json(tx: ReadTx, reader: str, lot_id: str) -> str:
+    """Return the provenance document of a lot the reader may see (404 otherwise, as for the lot itself).
 
-    lot_id: str
-    ancestry: Ancestry
-    parties: list[PartyRecord]
-
-
-def provenance(tx: ReadTx, reader: str, lot_id: str) -> Provenance:
-    """Return the provenance of a lot the reader may see (404 otherwise, as for the lot itself)."""
+    The document is JSON text rendered by the database (see
+    `store.ancestry_json`): a 10,000-lot ancestry is some 10 MB of it.
+    """
     describe(tx, reader, lot_id)
-    ancestry = tx.ancestry(lot_id)
-    names = {lot.created_by for lot in ancestry.lots} | {lot.holder for lot in ancestry.lots}
-    names |= {lot.owner for lot in ancestry.lots}
-    names |= {t.sender for t in ancestry.transfers} | {t.receiver for t in ancestry.transfers}
-    found = (tx.party(name) for name in sorted(names))
-    return Provenance(lot_id, ancestry, [party for party in found if party is not None])
+    return tx.ancestry_json(lot_id)

@@ -90,7 +90,7 @@ def apply_transform(tx: WriteTx, entry: Applied) -> None:
     owner = owners.pop() if len(owners) == 1 else entry.actor
     makeups = composition.drawn((composition.Makeup(lot.composition, lot.origins) for lot in inputs), added, masses)
     for lot in inputs:
-        tx.update_lot(lot, status="consumed", consumed_entry=entry.index)
+        tx.consume_lot(lot, entry.index)
     for number, (attributes, grams, makeup) in enumerate(zip(described, masses, makeups, strict=True), start=1):
         made = lot_id(entry.index, number)
         tx.insert_lot(LotRecord(made, entry.index, entry.actor, entry.recorded_at, body["kind"], entry.actor, owner,

@@ -21,9 +21,14 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """Answer 200 when the database answers and the log key is loaded, 503 otherwise."""
-    checks = {"database": _outcome(services().store.ping, "unavailable"),
-              "log_key": _outcome(lambda: services().log, "missing")}
+    """Answer 200 when the database answers and the log key is loaded, 503 otherwise.
+
+    The key is checked against the ledger, so while the database is away a
+    worker that has not loaded it yet cannot tell: it says `unknown`.
+    """
+    database = _outcome(services().store.ping, "unavailable")
+    unknown = database != "ok" and not services().log_loaded
+    checks = {"database": database, "log_key": "unknown" if unknown else _outcome(lambda: services().log, "missing")}
     ready = all(value == "ok" for value in checks.values())
     return Response(json.dumps({"status": "ready" if ready else "not ready", "checks": checks}),
                     status=200 if ready else 503, mimetype="application/json")

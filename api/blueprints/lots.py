@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import Response, g
 from flask.views import MethodView
 
 from ledger import custody, lots, transformations
 from ledger.entries import parse_time
 from ledger.log import AppendResult
-from ledger.provenance import Provenance, provenance
+from ledger.provenance import provenance_json
 from ledger.store import LotFilter
 from schemas.lots import LotPageSchema, LotQuerySchema, LotSchema, ProvenanceSchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
@@ -56,9 +56,10 @@ class Lot(MethodView):
 @bp.route("/lots/<lot_id>/provenance")
 class LotProvenance(MethodView):
     @bp.response(200, ProvenanceSchema)
-    def get(self, lot_id: str) -> Provenance:
+    def get(self, lot_id: str) -> Response:
         """Return the ancestry graph of a lot back to its registrations."""
-        return services().read(lambda tx: provenance(tx, g.party, lot_id))
+        document = services().read(lambda tx: provenance_json(tx, g.party, lot_id))
+        return Response(document, mimetype="application/json")
 
 
 @bp.route("/lots/<lot_id>/dispatches")

@@ -28,7 +28,7 @@ Params = Sequence[Any]
 class DirectSql:
     """Runs fixed SQL text inside one SQLAlchemy connection's current transaction."""
 
-    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat")
+    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres")
 
     _texts: dict[str, str] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
 
@@ -38,6 +38,7 @@ class DirectSql:
         self._cursor: Any = None
         self._error: type[Exception] = connection.dialect.loaded_dbapi.Error
         self._pyformat = connection.dialect.paramstyle != "qmark"
+        self.postgres = connection.dialect.name == "postgresql"
 
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         """Return the first row of a query, or None."""
@@ -92,7 +93,7 @@ class DirectSql:
             return sql
         text = self._texts.get(sql)
         if text is None:
-            text = self._texts[sql] = sql.replace("?", "%s")
+            text = self._texts[sql] = sql.replace("%", "%%").replace("?", "%s")  # `%` is an operator here
         return text
 
     def _raise(self, exc: Exception, text: str, params: Any) -> None:

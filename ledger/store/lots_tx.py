@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, or_, select
 from sqlalchemy.sql import Select
 
+from . import ancestry_json
 from .direct_sql import DirectSql
 from .tables import LotAccessRow, LotEdgeRow, LotOriginRow, LotRow, TransferRow
 
@@ -282,12 +283,24 @@ class LotWrites:
         values[14] = None if transfer.outcome is None else _SORTED_JSON.encode(transfer.outcome)
         self.sql.run(_INSERT_TRANSFER, values)
 
+    def consume_lot(self, lot: LotRecord, entry_index: int) -> LotRecord:
+        """Mark a lot consumed by a transformation.
+
+        A consumed lot never changes again, so its provenance node is
+        rendered now, once, and read as stored ever after (`ancestry_json`).
+        """
+        consumed = self.update_lot(lot, status="consumed", consumed_entry=entry_index)
+        self.sql.run(ancestry_json.statements(self.sql)["seal_lot"], (lot.lot_id, lot.lot_id))
+        return consumed
+
     def close_transfer(self, transfer: TransferRecord, **changes: Any) -> TransferRecord:
+        """Record a receipt or rejection; a closed transfer never changes again, so its node is rendered now."""
         updated = replace(transfer, **changes)
         columns = dict(changes)
         if "outcome" in columns:
             columns["outcome"] = _SORTED_JSON.encode(updated.outcome)
         self.sql.run(*_update("transfers", columns, "transfer_id", transfer.transfer_id))
+        self.sql.run(ancestry_json.statements(self.sql)["seal_transfer"], (transfer.transfer_id, transfer.transfer_id))
         return updated
 
     def insert_transformation(self, record: TransformationRecord) -> None:

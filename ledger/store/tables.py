@@ -98,6 +98,7 @@ class LotRow(SQLModel, table=True):
     consumed_entry: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     open_transfer: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     discrepancy: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    final_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # see store.ancestry_json
 
 
 class LotOriginRow(SQLModel, table=True):
@@ -144,6 +145,7 @@ class TransferRow(SQLModel, table=True):
     weighed_g: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     discrepancy: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    final_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # see store.ancestry_json
 
 
 class TransformationRow(SQLModel, table=True):

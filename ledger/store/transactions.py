@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
+from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
@@ -80,7 +81,7 @@ class KeyRecord:
         return self.added_at < index and (self.ended_at is None or index <= self.ended_at)
 
 
-class ReadTx(LotReads, DeclarationReads, AuditReads):
+class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:

@@ -265,6 +265,16 @@ def test_readiness_is_503_when_the_log_key_file_is_missing(env, genesis, tmp_pat
     assert response.get_json()["checks"] == {"database": "ok", "log_key": "missing"}
 
 
+def test_readiness_cannot_vouch_for_an_unloaded_log_key_while_the_database_is_unreachable(env, genesis):
+    app = create_app({**env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"})  # port 9: closed
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        app.extensions["scrapledger"].store.dispose()
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "unavailable", "log_key": "unknown"}
+
+
 def test_liveness_stays_200_when_the_log_key_file_is_missing(env, genesis, tmp_path: Path):
     app = create_app({**env, "SCRAPLEDGER_LOG_KEY_FILE": str(tmp_path / "nowhere" / "log-key.pem")})
     try:
