@@ -8,11 +8,11 @@ one heat and sorts that 50 times in a row, so the last lot has a tree and a
 chain behind it: 10,000 ancestors, 7,425 transfers, 101 transformations.
 
 Measured: the median of the whole request through Flask's test client (token
-check, view, marshmallow dump, JSON) as the smelter, with the store at the
-Store default synchronous=FULL (request logging off, as it would only print).
-Details split it: the domain call `provenance()` alone, and the same call
-plus `ProvenanceSchema().dump` and `json.dumps` (the view's work without
-Flask). Baseline: the bare recursive CTE alone (the ancestors' ids) on an
+check, access check, the document rendered by the database, the response) as
+the smelter, with the store at the Store default synchronous=FULL (request
+logging off, as it would only print). Detail: the domain call
+`provenance_json()` alone. Every ancestor is consumed, so its node was
+rendered when it was consumed (see ledger/store/ancestry_json.py). Baseline: the bare recursive CTE alone (the ancestors' ids) on an
 already open sqlite3 connection, the floor under any answer that has to find
 those ancestors.
 """
