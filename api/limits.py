@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
 from flask import Flask, Response, request
-from flask_limiter import HeaderNames, Limiter
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 
 from ledger.config import Settings
 
-# flask-limiter sets Retry-After on every limited response, 200s included, and
-# raises a 503's own Retry-After to the end of the rate-limit window. It writes
-# that value here instead, and `_retry_after_only_on_429` moves it onto 429s.
-LIMITER_RETRY_AFTER = "X-RateLimit-Retry-After"
+from .problems import from_http_exception
 
 
 def _token_key() -> str:
@@ -23,21 +23,24 @@ def _token_key() -> str:
     return "a:" + (request.remote_addr or "unknown")
 
 
-def _retry_after_only_on_429(response: Response) -> Response:
-    """Return `response` with the limiter's Retry-After on a 429 only; other statuses keep their own."""
-    seconds = response.headers.pop(LIMITER_RETRY_AFTER, None)
-    if response.status_code == 429 and seconds is not None:
-        response.headers["Retry-After"] = seconds
-    return response
-
-
 def register(app: Flask, settings: Settings) -> None:
-    """Limit /v1 requests per token; health, metrics and docs are never limited."""
-    # Registered before the limiter because Flask runs after_request hooks in reverse order.
-    app.after_request(_retry_after_only_on_429)
-    Limiter(
+    """Limit /v1 requests per token; health, metrics and docs are never limited.
+
+    Only a 429 says when to come back: X-RateLimit-* headers on every answer
+    would cost a read of the window per request, for clients that do not ask.
+    The sliding-window counter keeps two counters per token, where the moving
+    window keeps a timestamp per request and costs more the higher the limit.
+    """
+    limiter = Limiter(
         _token_key, app=app, default_limits=[settings.rate_limit] if settings.rate_limit else [],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
-        storage_uri=settings.rate_limit_storage, headers_enabled=True, strategy="moving-window",
-        header_name_mapping={HeaderNames.RETRY_AFTER: LIMITER_RETRY_AFTER},
+        storage_uri=settings.rate_limit_storage, headers_enabled=False, strategy="sliding-window-counter",
     )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded) -> Response:
+        response = from_http_exception(error)
+        exceeded = limiter.current_limit
+        wait = exceeded.reset_at - time.time() if exceeded is not None else 1.0
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response

@@ -17,6 +17,8 @@ from ledger.log import Log
 from ledger.store import ReadTx, Store
 from ledger.verification import Policy
 
+from .auth import KnownTokens
+
 T = TypeVar("T")
 
 
@@ -26,6 +28,7 @@ class Services:
 
     settings: Settings
     store: Store
+    tokens: KnownTokens = field(default_factory=KnownTokens)
     _log: Log | None = field(default=None)
     _policy: Policy | None = field(default=None)
 

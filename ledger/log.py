@@ -32,7 +32,7 @@ from .errors import (
     UnknownKey,
 )
 from .signing import Signer, key_id
-from .store import KeyRecord, ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
+from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
 
 
 REPORT_CONTEXT = b"scrapledger verification report v1\n"
@@ -61,6 +61,9 @@ class Log:
         self._signer = signer
         self.verifier = NoteVerifier.from_public_key(origin, signer.public_key)
         self.window = timedelta(seconds=timestamp_window)
+        # key id -> (party, public key). A key id is the hash of its public key and is registered
+        # once, so neither ever changes; whether the key may sign is judged under the write lock.
+        self._public_keys: dict[str, tuple[str, bytes]] = {}
 
     def append(self, signed: SignedSubmission, *, actor: str, now: datetime) -> AppendResult:
         """Append one signed submission made by `actor` (the token's party) and return where it landed."""
@@ -77,9 +80,12 @@ class Log:
         again, then each entry is applied in order, so an entry may act on a
         lot registered earlier in the same batch.
         """
-        with self.store.read() as tx:  # one snapshot for both lookups that need no lock
-            retries = self._already_appended(tx, batch)
-            keys = {key_id: tx.key(key_id) for key_id in {signed.key_id for signed in batch}}
+        keys = self._public_keys_of(batch)
+        stale = [signed for signed in batch if self._outside_window(signed, now)]
+        retries: set[str] = set()
+        if stale:  # only an identical retry of a stored submission may come late
+            with self.store.read() as tx:
+                retries = self._already_appended(tx, stale)
         position = 0
         try:
             for position, signed in enumerate(batch):
@@ -105,6 +111,22 @@ class Log:
             appender.flush()
             return results
 
+    def _public_keys_of(self, batch: Sequence[SignedSubmission]) -> dict[str, tuple[str, bytes]]:
+        """Return the known (party, public key) of the keys that signed `batch`, reading only unseen ones."""
+        unseen = {signed.key_id for signed in batch} - self._public_keys.keys()
+        if unseen:
+            if len(self._public_keys) > 100_000:
+                self._public_keys.clear()
+            with self.store.read() as tx:
+                for key_id in sorted(unseen):
+                    record = tx.key(key_id)
+                    if record is not None:
+                        self._public_keys[key_id] = (record.party_id, record.public_key)
+        return self._public_keys
+
+    def _outside_window(self, signed: SignedSubmission, now: datetime) -> bool:
+        return abs(parse_time(signed.submission["timestamp"]) - now) > self.window
+
     @staticmethod
     def _already_appended(tx: ReadTx, batch: Sequence[SignedSubmission]) -> set[str]:
         """Return the submission ids in `batch` the log already holds with exactly these bytes (retries)."""
@@ -123,7 +145,7 @@ class Log:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
             raise InvalidInput("submission.log", f"must be this log's origin {self.origin}")
-        if not retry and abs(parse_time(signed.submission["timestamp"]) - now) > self.window:
+        if not retry and self._outside_window(signed, now):
             raise StaleTimestamp(
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",
                 field="submission.timestamp",
@@ -131,13 +153,13 @@ class Log:
         lookup(signed.type).check(signed.body)
 
     @staticmethod
-    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, KeyRecord | None],
+    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, tuple[str, bytes]],
                            itemised: bool) -> list[bytes | None]:
         """Return, per submission, the public key its signature verified under (None: judge it under the lock)."""
         verified: list[bytes | None] = []
         for signed in batch:
-            key = keys.get(signed.key_id)
-            verified.append(None if key is None or key.party_id != signed.party else key.public_key)
+            party, public_key = keys.get(signed.key_id, ("", b""))
+            verified.append(public_key if party == signed.party else None)
         # Ed25519 verification releases the GIL: a long batch checks its second half on another core
         # meanwhile. Either way the error raised is the one for the first bad signature in order.
         half = len(batch) // 2 if len(batch) >= PARALLEL_VERIFY else len(batch)

@@ -108,7 +108,7 @@ def register_result(index: int, body: dict[str, Any]) -> dict[str, Any]:
 def held_lot(tx: ReadTx, lot: str, actor: str, field: str) -> LotRecord:
     """Return the lot if `actor` holds it and it is free to use; raise the precise reason otherwise."""
     record = tx.lot(lot)
-    if record is None or not tx.can_read_lot(actor, lot):
+    if record is None or (record.holder != actor and not tx.can_read_lot(actor, lot)):  # a holder may read it
         raise LotNotFound(f"no lot {lot} is visible to {actor}", field=field)
     if record.status == "consumed":
         raise LotConsumed(f"lot {lot} was consumed by entry {record.consumed_entry}", field=field)

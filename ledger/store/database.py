@@ -9,6 +9,7 @@ Conflict, without driver text.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from ..errors import Conflict, StoreUnavailable
@@ -25,6 +26,7 @@ from .direct_sql import DirectSql
 from .transactions import ReadTx, WriteTx
 
 APPEND_LOCK_KEY = 0x5C4A_9E12  # the PostgreSQL advisory lock that serialises appends
+IDLE_PING_SECONDS = 1.0  # a pooled PostgreSQL connection idle this long is pinged before use
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL must become a quick 503, not a hung worker
 
@@ -40,8 +42,7 @@ class Store:
             self._reader = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN")
             self._writer = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN IMMEDIATE")
         else:
-            self._reader = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+            self._reader = _postgres_engine(self.url)
             self._writer = self._reader
 
     def migrate(self) -> None:
@@ -65,9 +66,15 @@ class Store:
         with self._translate_errors(), self._writer.connect() as connection:
             with connection.begin():
                 tx = WriteTx(connection)
+                info = connection.info  # taken now: once the connection is invalidated it cannot be asked
                 if self.dialect == "postgresql":
+                    tx.sql.defer_writes()
                     tx.sql.run("SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK_KEY,))
-                yield tx
+                try:
+                    yield tx
+                    tx.sql.flush()
+                finally:
+                    info.pop("direct_sql", None)
 
     def ping(self) -> None:
         """Return if the database answers a trivial query; raise StoreUnavailable."""
@@ -103,6 +110,40 @@ def _ensure_parent(url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _postgres_engine(url: str) -> Engine:
+    """Return a pooled PostgreSQL engine that pings a connection only after it has been idle.
+
+    A ping on every checkout (`pool_pre_ping`) is one more round trip per
+    transaction. A connection in steady use is known to be alive; one that
+    has sat idle for a second may have been cut, so it is pinged and, if
+    dead, replaced before anyone uses it (the pool retries the checkout).
+    """
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _send_held_statements(connection: Any, *_: Any) -> None:
+        held = connection.info.get("direct_sql")
+        if held is not None:
+            held.flush()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                alive = engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # whatever the driver raises for a dead connection
+                raise DisconnectionError("an idle pooled connection no longer answers") from exc
+            if not alive:
+                raise DisconnectionError("an idle pooled connection no longer answers")
+
+    return engine
 
 
 def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:

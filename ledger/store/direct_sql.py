@@ -28,7 +28,7 @@ Params = Sequence[Any]
 class DirectSql:
     """Runs fixed SQL text inside one SQLAlchemy connection's current transaction."""
 
-    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres")
+    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres", "_deferred")
 
     _texts: dict[str, str] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
 
@@ -39,23 +39,33 @@ class DirectSql:
         self._error: type[Exception] = connection.dialect.loaded_dbapi.Error
         self._pyformat = connection.dialect.paramstyle != "qmark"
         self.postgres = connection.dialect.name == "postgresql"
+        self._deferred: list[tuple[str, Any, bool]] | None = None
 
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         """Return the first row of a query, or None."""
+        self.flush()
         rows = self._execute(sql, params).fetchall()  # stepped to the end, so no statement stays open
         return rows[0] if rows else None
 
     def all(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """Return every row of a query."""
+        self.flush()
         return self._execute(sql, params).fetchall()  # type: ignore[no-any-return]
 
     def run(self, sql: str, params: Params = ()) -> None:
         """Execute one statement that returns no rows."""
+        if self._deferred is not None:
+            self._deferred.append((self._text(sql), params, False))
+            return
         self._execute(sql, params)
 
     def many(self, sql: str, rows: Iterable[Params]) -> None:
         """Execute one statement for each parameter row (the driver's executemany)."""
         rows = list(rows)
+        if self._deferred is not None:
+            if rows:
+                self._deferred.append((self._text(sql), rows, True))
+            return
         if len(rows) < 2:  # psycopg runs executemany as a pipeline, which costs more than one execute
             if rows:
                 self._execute(sql, rows[0])
@@ -65,6 +75,34 @@ class DirectSql:
             self._cursor_now().executemany(text, rows)
         except self._error as exc:
             self._raise(exc, text, rows)
+
+    def defer_writes(self) -> None:
+        """From now on, hold statements whose results nobody reads and send them together (PostgreSQL).
+
+        They are sent, in order and in one round trip (psycopg pipeline mode),
+        before the next query that reads, before any SQLAlchemy statement on
+        this connection, and by `flush` before commit. The database runs them
+        in the order given, so every read sees the writes made before it; an
+        error in one surfaces at the flush, wrapped like any other.
+        """
+        self._deferred = []
+        self._connection.info["direct_sql"] = self  # for the engine's before_cursor_execute hook
+
+    def flush(self) -> None:
+        """Send every held statement and wait for them."""
+        held, self._deferred = self._deferred, ([] if self._deferred is not None else None)
+        if not held:
+            return
+        cursor = self._cursor_now()
+        try:
+            with self._driver.pipeline():
+                for text, params, many in held:
+                    if many:
+                        cursor.executemany(text, params)
+                    else:
+                        cursor.execute(text, params)
+        except self._error as exc:
+            self._raise(exc, "; ".join(text for text, _params, _many in held), ())
 
     def values(self, sql_type: str) -> str:
         """Return a subquery yielding the values of one parameter made by `listed` (for `IN (...)`)."""

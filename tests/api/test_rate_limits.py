@@ -73,10 +73,13 @@ def test_an_error_other_than_429_carries_no_retry_after(client):
     assert "Retry-After" not in reply.headers
 
 
-def test_a_503_keeps_its_own_retry_after_of_one_second(client, genesis, settings):
-    settings.log_key_file.unlink()
-
-    reply = client.get("/v1/entries?limit=1", headers=as_bearer(genesis.operator_token))
+def test_a_503_keeps_its_own_retry_after_of_one_second(env, genesis, settings):
+    settings.log_key_file.unlink()  # before the app starts, which would otherwise have loaded the key
+    app = create_app({**env, "SCRAPLEDGER_RATE_LIMIT": f"{LIMIT} per minute"})
+    try:
+        reply = app.test_client().get("/v1/entries?limit=1", headers=as_bearer(genesis.operator_token))
+    finally:
+        app.extensions["scrapledger"].store.dispose()
 
     assert reply.status_code == 503
     assert reply.headers["Retry-After"] == "1"

@@ -1,0 +1,60 @@
+"""Write transactions: held (pipelined) statements on PostgreSQL keep the all-or-nothing promise.
+
+On PostgreSQL a write transaction holds back statements whose results nobody
+reads and sends them together. These tests pin what that must not change:
+a later read sees the held writes, an error in a held statement fails the
+whole transaction as a Conflict, and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from ledger.errors import Conflict
+from ledger.store import Store
+
+CREATED = "2026-11-22T09:00:00.000000Z"
+
+
+@pytest.fixture
+def store(settings: Any, genesis: Any) -> Any:
+    opened = Store(settings.database_url)
+    yield opened
+    opened.dispose()
+
+
+def test_a_read_in_the_same_transaction_sees_a_write_made_before_it(store):
+    with store.write() as tx:
+        tx.insert_token("ab" * 32, "operator", CREATED)
+        assert tx.token_party("ab" * 32) == "operator"
+
+
+def test_a_failing_write_fails_the_whole_transaction_as_a_conflict_and_stores_nothing(store):
+    with pytest.raises(Conflict):
+        with store.write() as tx:
+            tx.insert_token("cd" * 32, "operator", CREATED)
+            tx.insert_token("ef" * 32, "operator", CREATED)
+            tx.insert_token("cd" * 32, "operator", CREATED)  # the same token hash twice
+
+    with store.read() as tx:
+        assert tx.token_party("cd" * 32) is None
+        assert tx.token_party("ef" * 32) is None
+
+
+def test_a_write_transaction_that_ends_without_reading_still_stores_its_writes(store):
+    with store.write() as tx:
+        tx.insert_token("12" * 32, "operator", CREATED)
+
+    with store.read() as tx:
+        assert tx.token_party("12" * 32) == "operator"
+
+
+def test_an_sqlalchemy_statement_after_held_writes_sees_them(store):
+    with store.write() as tx:
+        tx.insert_token("34" * 32, "operator", CREATED)
+        found = tx.connection.execute(text("SELECT party_id FROM api_tokens WHERE token_hash = :hashed"),
+                                      {"hashed": "34" * 32}).scalar()
+        assert found == "operator"
