@@ -33,7 +33,10 @@ def loads(data: bytes) -> Any:
         raise
     except (ValueError, RecursionError) as exc:
         raise BadJSON(f"malformed JSON: {exc}", "syntax") from None
-    _check_values(value, 0)
+    if "\\u" in text:  # NUL and lone surrogates can only arrive escaped: raw ones fail to decode or to parse
+        _check_values(value, 0)
+    else:
+        _check_depth(value, 0)
     return value
 
 
@@ -48,6 +51,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_float(text: str) -> Any:
     raise BadJSON(f"number {text} is not exact: send integers or decimal strings", "no-float")
+
+
+def _check_depth(value: Any, depth: int) -> None:
+    if isinstance(value, (dict, list)):
+        if depth >= MAX_DEPTH:
+            raise BadJSON(f"nesting deeper than {MAX_DEPTH} levels", "depth")
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, (dict, list)):
+                _check_depth(item, depth + 1)
 
 
 def _check_values(value: Any, depth: int) -> None:

@@ -24,14 +24,34 @@ _NON_BMP_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
 
 def canonicalize(value: Any, root: str = "$") -> bytes:
     """Return the RFC 8785 bytes of `value`; raise NotCanonical naming the path (from `root`) it cannot represent."""
-    _check(value, root)
+    if not _plain(value):
+        _check(value, root)  # names what is wrong
     text = _ENCODER.encode(value)
     if _NON_BMP_OR_SURROGATE.search(text) is None:
         return text.encode("utf-8")
+    _check(value, root)  # a lone surrogate is named here; other characters outside the BMP pass
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
         raise NotCanonical(root, "not representable in RFC 8785", str(exc)) from exc
+
+
+def _plain(value: Any) -> bool:
+    """Return whether `value` holds only strings, safe integers, booleans, None, lists and string-keyed objects.
+
+    The quick test behind `canonicalize`; `_check` walks again, building
+    paths, only to name what fails. Strings are judged on the encoded text.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    return False
 
 
 def _check(value: Any, path: str) -> None:

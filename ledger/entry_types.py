@@ -15,26 +15,33 @@ Body = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """The entry being applied: who made it, its body, where and when it landed."""
+    """The entry being applied: who made it, its body, where and when it landed.
+
+    `checked` is what the type's `check` returned for this body when the log
+    took the submission, so `apply` need not work it out again; a rebuild,
+    which replays bodies alone, leaves it None.
+    """
 
     actor: str
     body: Body
     index: int
     recorded_at: str
+    checked: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class EntryType:
     """One kind of entry.
 
-    `check` validates the body alone (pure); `apply` enforces the rules against
+    `check` validates the body alone (pure) and may return what it made of
+    it (see `Applied.checked`); `apply` enforces the rules against
     the current state and updates the projections (replayed by rebuild);
     `result` derives what the submitter gets back from the entry alone, so an
     idempotent retry receives the same answer.
     """
 
     name: str
-    check: Callable[[Body], None]
+    check: Callable[[Body], Any]
     apply: Callable[[WriteTx, Applied], None]
     result: Callable[[int, Body], Body]
     issues_token: bool = False

@@ -86,10 +86,10 @@ class Log:
         if stale:  # only an identical retry of a stored submission may come late
             with self.store.read() as tx:
                 retries = self._already_appended(tx, stale)
-        position = 0
+        position, checked = 0, []
         try:
             for position, signed in enumerate(batch):
-                self._precheck(signed, actor, now, retry=signed.submission_id in retries)
+                checked.append(self._precheck(signed, actor, now, retry=signed.submission_id in retries))
         except LedgerError as error:
             if itemised:
                 name_item(error, position)
@@ -103,7 +103,7 @@ class Log:
             results = []
             try:
                 for position, signed in enumerate(batch):
-                    results.append(self._append_one(tx, appender, signed, verified[position]))
+                    results.append(self._append_one(tx, appender, signed, verified[position], checked[position]))
             except LedgerError as error:
                 if itemised:
                     name_item(error, position)
@@ -139,8 +139,11 @@ class Log:
                 found.add(signed.submission_id)
         return found
 
-    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime, *, retry: bool = False) -> None:
-        """Check what needs no lock; a retry of a stored submission is not judged by the clock again."""
+    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime, *, retry: bool = False) -> Any:
+        """Check what needs no lock and return what the entry type made of the body.
+
+        A retry of a stored submission is not judged by the clock again.
+        """
         if signed.party != actor:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
@@ -150,7 +153,7 @@ class Log:
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",
                 field="submission.timestamp",
             )
-        lookup(signed.type).check(signed.body)
+        return lookup(signed.type).check(signed.body)
 
     @staticmethod
     def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, tuple[str, bytes]],
@@ -175,7 +178,7 @@ class Log:
         return verified
 
     def _append_one(self, tx: WriteTx, appender: _Appender, signed: SignedSubmission,
-                    verified_key: bytes | None) -> AppendResult:
+                    verified_key: bytes | None, checked: Any) -> AppendResult:
         previous = appender.earlier(signed.submission_id)
         if previous is not None:
             return self._replay(previous.data, signed)
@@ -184,7 +187,7 @@ class Log:
             signed.verify(public_key)
         entry_type = lookup(signed.type)
         entry = appender.add(signed)
-        entry_type.apply(tx, Applied(signed.party, signed.body, entry.index, entry.recorded_at))
+        entry_type.apply(tx, Applied(signed.party, signed.body, entry.index, entry.recorded_at, checked))
         token = parties.issue_token(tx, signed.body["party_id"], entry.recorded_at) if entry_type.issues_token else None
         return AppendResult(entry.index, entry.entry_hash, entry.recorded_at, signed.type,
                             entry_type.result(entry.index, signed.body), token=token)

@@ -56,9 +56,9 @@ def check_description(body: dict[str, Any], prefix: str, *, waste_status_require
     return attributes
 
 
-def check_register(body: dict[str, Any]) -> None:
-    """Return if `body` is a valid lot registration."""
-    _registration(body)
+def check_register(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Return the normalised attributes and net grams of a valid lot registration."""
+    return _registration(body)
 
 
 def _registration(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -92,7 +92,7 @@ def _registration(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def apply_register(tx: WriteTx, entry: Applied) -> None:
     """Record a newly registered lot held and owned by the registering party."""
     require_any_role(tx, entry.actor, REGISTRARS)
-    attributes, net = _registration(entry.body)
+    attributes, net = entry.checked or _registration(entry.body)
     makeup = composition.registered(attributes["consumer_stage"], attributes["origin"]["country"], net)
     new_id = lot_id(entry.index)
     tx.insert_lot(LotRecord(new_id, entry.index, entry.actor, entry.recorded_at, "registered", entry.actor,
