@@ -255,32 +255,29 @@ def test_readiness_reports_the_database_and_the_log_key(client):
     assert client.get("/readyz").get_json()["checks"] == {"database": "ok", "log_key": "ok"}
 
 
-def test_readiness_is_503_when_the_log_key_file_is_missing(env, genesis, tmp_path: Path):
-    app = create_app({**env, "SCRAPLEDGER_LOG_KEY_FILE": str(tmp_path / "nowhere" / "log-key.pem")})
+def probe(env: dict[str, str], path: str, **overrides: str) -> Any:
+    """Return the answer to GET `path` of an app started with `overrides` in its environment."""
+    app = create_app({**env, **overrides})
     try:
-        response = app.test_client().get("/readyz")
+        return app.test_client().get(path)
     finally:
         app.extensions["scrapledger"].store.dispose()
+
+
+def test_readiness_is_503_when_the_log_key_file_is_missing(env, genesis, tmp_path: Path):
+    response = probe(env, "/readyz", SCRAPLEDGER_LOG_KEY_FILE=str(tmp_path / "nowhere" / "log-key.pem"))
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "ok", "log_key": "missing"}
 
 
 def test_readiness_cannot_vouch_for_an_unloaded_log_key_while_the_database_is_unreachable(env, genesis):
-    app = create_app({**env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"})  # port 9: closed
-    try:
-        response = app.test_client().get("/readyz")
-    finally:
-        app.extensions["scrapledger"].store.dispose()
+    response = probe(env, "/readyz", DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/nowhere")  # closed port
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "unavailable", "log_key": "unknown"}
 
 
 def test_liveness_stays_200_when_the_log_key_file_is_missing(env, genesis, tmp_path: Path):
-    app = create_app({**env, "SCRAPLEDGER_LOG_KEY_FILE": str(tmp_path / "nowhere" / "log-key.pem")})
-    try:
-        response = app.test_client().get("/healthz")
-    finally:
-        app.extensions["scrapledger"].store.dispose()
+    response = probe(env, "/healthz", SCRAPLEDGER_LOG_KEY_FILE=str(tmp_path / "nowhere" / "log-key.pem"))
     assert response.status_code == 200
 
 
