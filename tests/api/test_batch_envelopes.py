@@ -1,0 +1,45 @@
+"""A batch's envelopes load exactly as `SignedSubmissionSchema` loads them, fast path or not."""
+
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+
+from schemas.submissions import BatchSchema, SignedSubmissionSchema
+
+SUBMISSION = {"body": {"net_mass_kg": "24380"}, "key_id": "ab" * 32, "log": "ledger.example/scrap",
+              "party": "rotterdam-metals", "submission_id": "RTM-0042", "timestamp": "2026-11-22T09:00:00Z",
+              "type": "lot.register"}
+
+
+def loaded_both_ways(envelope):
+    """Return (the batch's load of the envelope, the plain schema's load), each ("value", ...) or ("errors", ...)."""
+    answers = []
+    for load in (lambda: BatchSchema().load({"items": [envelope]})["items"][0],
+                 lambda: SignedSubmissionSchema().load(envelope)):
+        try:
+            answers.append(("value", load()))
+        except ValidationError as error:
+            messages = error.messages
+            answers.append(("errors", messages["items"][0] if "items" in messages else messages))
+    return answers
+
+
+def test_a_well_formed_envelope_loads_as_the_schema_loads_it():
+    fast, schema = loaded_both_ways({"submission": SUBMISSION, "signature": "0f" * 64})
+    assert fast == schema
+    assert fast == ("value", {"submission": SUBMISSION, "signature": bytes.fromhex("0f" * 64)})
+
+
+@pytest.mark.parametrize("envelope", [
+    {"submission": SUBMISSION, "signature": "0F" * 64},
+    {"submission": SUBMISSION, "signature": "0f" * 63},
+    {"submission": SUBMISSION},
+    {"submission": SUBMISSION, "signature": "0f" * 64, "comment": "extra"},
+    {"submission": [SUBMISSION], "signature": "0f" * 64},
+    {"submission": SUBMISSION, "signature": 7},
+], ids=["uppercase", "short", "no-signature", "unknown-field", "submission-not-object", "signature-not-text"])
+def test_a_malformed_envelope_gets_the_schemas_own_errors(envelope):
+    fast, schema = loaded_both_ways(envelope)
+    assert fast == schema
+    assert fast[0] == "errors"
