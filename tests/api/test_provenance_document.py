@@ -76,3 +76,19 @@ def test_ties_many_outputs_stages_primary_metal_and_a_rejection_render_as_the_sc
     assert in_order(json.dumps(answered)) == expected
     assert [lot["lot_id"] for lot in answered["lots"]][:4] == lots
     assert len(answered["transfers"]) == 3
+
+
+def test_a_ledger_from_before_nodes_were_stored_renders_the_same_document(settings, genesis):
+    store = play(settings, genesis)
+    try:
+        with store.read() as tx:
+            deepest = tx.sql.one("SELECT child FROM lot_edges GROUP BY child ORDER BY count(*) DESC, child LIMIT 1")[0]
+            stored = in_order(tx.ancestry_json(deepest))
+            assert tx.sql.one("SELECT count(*) FROM lots WHERE final_json IS NOT NULL")[0] > 10
+        with store.write() as tx:  # as migration 0004 leaves the rows that existed before it
+            tx.sql.run("UPDATE lots SET final_json = NULL")
+            tx.sql.run("UPDATE transfers SET final_json = NULL")
+        with store.read() as tx:
+            assert in_order(tx.ancestry_json(deepest)) == stored
+    finally:
+        store.dispose()
