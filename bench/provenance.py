@@ -19,7 +19,6 @@ those ancestors.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sqlite3

@@ -172,7 +172,7 @@ class Log:
             failure = later.result()
         if failure is not None:
             position, error = failure
-            if itemised:
+            if itemised and isinstance(error, LedgerError):
                 name_item(error, position)
             raise error
         return verified

@@ -16,7 +16,6 @@ share is `part * 10^6 // whole`: every lot weighs at most
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..composition import CATEGORIES, RECYCLED
 from .direct_sql import DirectSql
