@@ -37,6 +37,10 @@ class LedgerBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """Parse with one instance of `schema`, made now: given a class, webargs makes one per request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 class LedgerApi(Api):
     """The Api with problem+json errors documented and returned."""
