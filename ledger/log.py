@@ -81,15 +81,16 @@ class Log:
         lot registered earlier in the same batch.
         """
         keys = self._public_keys_of(batch)
-        stale = [signed for signed in batch if self._outside_window(signed, now)]
-        retries: set[str] = set()
-        if stale:  # only an identical retry of a stored submission may come late
+        late = {position for position, signed in enumerate(batch)
+                if abs(parse_time(signed.submission["timestamp"]) - now) > self.window}
+        if late:  # only an identical retry of a stored submission may come late
             with self.store.read() as tx:
-                retries = self._already_appended(tx, stale)
+                retries = self._already_appended(tx, [batch[position] for position in late])
+            late = {position for position in late if batch[position].submission_id not in retries}
         position, checked = 0, []
         try:
             for position, signed in enumerate(batch):
-                checked.append(self._precheck(signed, actor, now, retry=signed.submission_id in retries))
+                checked.append(self._precheck(signed, actor, late=position in late))
         except LedgerError as error:
             if itemised:
                 name_item(error, position)
@@ -124,9 +125,6 @@ class Log:
                         self._public_keys[key_id] = (record.party_id, record.public_key)
         return self._public_keys
 
-    def _outside_window(self, signed: SignedSubmission, now: datetime) -> bool:
-        return abs(parse_time(signed.submission["timestamp"]) - now) > self.window
-
     @staticmethod
     def _already_appended(tx: ReadTx, batch: Sequence[SignedSubmission]) -> set[str]:
         """Return the submission ids in `batch` the log already holds with exactly these bytes (retries)."""
@@ -139,16 +137,17 @@ class Log:
                 found.add(signed.submission_id)
         return found
 
-    def _precheck(self, signed: SignedSubmission, actor: str, now: datetime, *, retry: bool = False) -> Any:
+    def _precheck(self, signed: SignedSubmission, actor: str, *, late: bool) -> Any:
         """Check what needs no lock and return what the entry type made of the body.
 
-        A retry of a stored submission is not judged by the clock again.
+        `late` is a timestamp outside the window that is not an identical
+        retry of a stored submission (a retry is not judged by the clock again).
         """
         if signed.party != actor:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
             raise InvalidInput("submission.log", f"must be this log's origin {self.origin}")
-        if not retry and self._outside_window(signed, now):
+        if late:
             raise StaleTimestamp(
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",
                 field="submission.timestamp",
