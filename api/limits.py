@@ -41,6 +41,8 @@ def register(app: Flask, settings: Settings) -> None:
     def _too_many(error: RateLimitExceeded) -> Response:
         response = from_http_exception(error)
         exceeded = limiter.current_limit
-        wait = exceeded.reset_at - time.time() if exceeded is not None else 1.0
-        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        seconds = 1
+        if exceeded is not None:  # when the window lets the next request through, never beyond its length
+            seconds = min(math.ceil(exceeded.window[0] - time.time()), exceeded.limit.get_expiry())
+        response.headers["Retry-After"] = str(max(1, seconds))
         return response
