@@ -11,6 +11,11 @@ checks it against that schema's dump of `ReadTx.ancestry`, on both databases.
 Masses are formatted from integer grams with integer arithmetic only, and a
 share is `part * 10^6 // whole`: every lot weighs at most
 `masses.MAX_GRAMS` (10^12 g), so the product stays inside 64 bits.
+
+Consumed lots and closed transfers keep their rendered node in `final_json`
+(`LotWrites.consume_lot`, `close_transfer`), and a NULL there is rendered on
+read. A change to the rendering therefore needs a migration that sets
+`final_json` back to NULL, or stored nodes would keep the old shape.
 """
 
 from __future__ import annotations
