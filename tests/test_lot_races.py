@@ -191,32 +191,30 @@ def assert_log_verifies(desk: Desk) -> None:
     assert verify_store(desk.log.store, desk.log.verifier).size == desk.log.size()
 
 
-def test_of_many_transformations_of_one_lot_exactly_one_consumes_it(racers, desk):
+def assert_exactly_one_of_each_race_wins(racers: Any, desk: Desk, entry_type: str, body: Any, label: str,
+                                         loser_error: str, status: str) -> None:
+    """Race WORKERS submissions of `entry_type` on each of ROUNDS lots: one lands, every other gets `loser_error`."""
     lot_ids = desk.register_lots(ROUNDS)
     before = desk.log.size()
     for lot in lot_ids:
-        outcomes = race(racers, [desk.attempt(RECYCLER, transformations.TRANSFORM, split(lot), f"split-{lot}-{n}")
+        outcomes = race(racers, [desk.attempt(RECYCLER, entry_type, body(lot), f"{label}-{lot}-{n}")
                                  for n in range(WORKERS)])
         winners = [outcome for outcome in outcomes if outcome.won]
-        assert [outcome.won for outcome in winners] == [transformations.TRANSFORM], outcomes
-        assert Counter(outcome.error for outcome in outcomes if not outcome.won) == {"LotConsumed": WORKERS - 1}
-        assert desk.lot(lot).status == "consumed"
+        assert [outcome.won for outcome in winners] == [entry_type], outcomes
+        assert Counter(outcome.error for outcome in outcomes if not outcome.won) == {loser_error: WORKERS - 1}
+        assert desk.lot(lot).status == status
     assert desk.log.size() == before + ROUNDS
     assert_log_verifies(desk)
+
+
+def test_of_many_transformations_of_one_lot_exactly_one_consumes_it(racers, desk):
+    assert_exactly_one_of_each_race_wins(racers, desk, transformations.TRANSFORM, split, "split", "LotConsumed",
+                                         "consumed")
 
 
 def test_of_many_dispatches_of_one_lot_exactly_one_opens_a_transfer(racers, desk):
-    lot_ids = desk.register_lots(ROUNDS)
-    before = desk.log.size()
-    for lot in lot_ids:
-        outcomes = race(racers, [desk.attempt(RECYCLER, custody.DISPATCH, dispatch(lot), f"dispatch-{lot}-{n}")
-                                 for n in range(WORKERS)])
-        winners = [outcome for outcome in outcomes if outcome.won]
-        assert [outcome.won for outcome in winners] == [custody.DISPATCH], outcomes
-        assert Counter(outcome.error for outcome in outcomes if not outcome.won) == {"LotInTransit": WORKERS - 1}
-        assert desk.lot(lot).status == "in_transit"
-    assert desk.log.size() == before + ROUNDS
-    assert_log_verifies(desk)
+    assert_exactly_one_of_each_race_wins(racers, desk, custody.DISPATCH, dispatch, "dispatch", "LotInTransit",
+                                         "in_transit")
 
 
 def test_a_dispatch_racing_a_transformation_leaves_the_loser_a_precise_conflict(racers, desk):
