@@ -33,10 +33,9 @@ def loads(data: bytes) -> Any:
         raise
     except (ValueError, RecursionError) as exc:
         raise BadJSON(f"malformed JSON: {exc}", "syntax") from None
-    if "\\u" in text:  # NUL and lone surrogates can only arrive escaped: raw ones fail to decode or to parse
-        _check_values(value, 0)
-    else:
-        _check_depth(value, 0)
+    # NUL and lone surrogates can only arrive escaped (raw ones fail to decode or to parse),
+    # so without an escape only the nesting needs checking.
+    _check(value, 0, strings="\\u" in text)
     return value
 
 
@@ -53,27 +52,25 @@ def _no_float(text: str) -> Any:
     raise BadJSON(f"number {text} is not exact: send integers or decimal strings", "no-float")
 
 
-def _check_depth(value: Any, depth: int) -> None:
-    if isinstance(value, (dict, list)):
-        if depth >= MAX_DEPTH:
-            raise BadJSON(f"nesting deeper than {MAX_DEPTH} levels", "depth")
-        for item in value.values() if isinstance(value, dict) else value:
-            if isinstance(item, (dict, list)):
-                _check_depth(item, depth + 1)
-
-
-def _check_values(value: Any, depth: int) -> None:
+def _check(value: Any, depth: int, *, strings: bool) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and, with `strings`, NUL and lone surrogates in keys and values."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise BadJSON("strings must not contain NUL", "no-nul")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadJSON("strings must not contain lone surrogates", "no-lone-surrogate") from None
+        if strings:
+            _check_string(value)
     elif isinstance(value, (dict, list)):
         if depth >= MAX_DEPTH:
             raise BadJSON(f"nesting deeper than {MAX_DEPTH} levels", "depth")
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            _check_values(key, depth + 1)
-            _check_values(item, depth + 1)
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if strings and isinstance(key, str):
+                _check_string(key)
+            if strings or isinstance(item, (dict, list)):
+                _check(item, depth + 1, strings=strings)
+
+
+def _check_string(text: str) -> None:
+    if "\x00" in text:
+        raise BadJSON("strings must not contain NUL", "no-nul")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadJSON("strings must not contain lone surrogates", "no-lone-surrogate") from None
