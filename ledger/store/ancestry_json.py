@@ -26,6 +26,13 @@ from ..composition import CATEGORIES, RECYCLED
 from .direct_sql import DirectSql
 
 
+# The edges behind a lot, walked once (UNION, not UNION ALL: a lot reached twice is walked once).
+WALK = ("WITH RECURSIVE walk(child, parent, entry_index) AS ("
+        " SELECT child, parent, entry_index FROM lot_edges WHERE child = ?"
+        " UNION SELECT lot_edges.child, lot_edges.parent, lot_edges.entry_index FROM lot_edges"
+        " JOIN walk ON lot_edges.child = walk.parent)")
+
+
 class _Dialect:
     """The JSON and text functions of SQLite or PostgreSQL, as SQL fragments."""
 
@@ -120,13 +127,7 @@ def _statements(d: _Dialect, ids: str, entry_ids: str) -> dict[str, str]:
     edge = d.obj(child="walk.child", parent="walk.parent", entry_index="walk.entry_index")
     # Rows lead with their sort key and are sorted in Python: the database would sort the rendered JSON along.
     return {
-        "edges": (
-            "WITH RECURSIVE walk(child, parent, entry_index) AS ("
-            " SELECT child, parent, entry_index FROM lot_edges WHERE child = ?"
-            " UNION SELECT lot_edges.child, lot_edges.parent, lot_edges.entry_index FROM lot_edges"
-            " JOIN walk ON lot_edges.child = walk.parent)"
-            f" SELECT walk.child, walk.parent, {d.text(edge)} FROM walk"
-        ),
+        "edges": f"{WALK} SELECT walk.child, walk.parent, {d.text(edge)} FROM walk",
         "lots": (f"SELECT l.created_entry, l.lot_id, l.created_by, l.holder, l.owner, coalesce(l.final_json, {lot})"
                  f" FROM lots l WHERE l.lot_id IN ({ids})"),
         "transfers": (f"SELECT t.dispatched_entry, t.sender, t.receiver, coalesce(t.final_json, {transfer})"
@@ -169,10 +170,9 @@ class AncestryJson:
         made = self.sql.listed(sorted({row[0] for row in lots}))
         named = self.sql.listed(sorted({name for row in lots for name in row[2:5]}
                                        | {name for row in transfers for name in row[1:3]}))
-        pieces = ['{"edges":[', ",".join([row[-1] for row in edges]), '],"lot_id":', json.dumps(lot_id),
-                  ',"lots":[', ",".join([row[-1] for row in lots]),
-                  '],"parties":[', ",".join([row[-1] for row in sorted(self.sql.all(rendering["parties"], (named,)))]),
-                  '],"transfers":[', ",".join([row[-1] for row in transfers]),
-                  '],"transformations":[',
-                  ",".join([row[-1] for row in sorted(self.sql.all(rendering["transformations"], (made,)))]), "]}"]
-        return "".join(pieces)
+        listed = {"edges": edges, "lots": lots, "transfers": transfers,
+                  "parties": sorted(self.sql.all(rendering["parties"], (named,))),
+                  "transformations": sorted(self.sql.all(rendering["transformations"], (made,)))}
+        members = {name: "[" + ",".join([row[-1] for row in rows]) + "]" for name, rows in listed.items()}
+        members["lot_id"] = json.dumps(lot_id)
+        return "{" + ",".join(f'"{name}":{members[name]}' for name in sorted(members)) + "}"

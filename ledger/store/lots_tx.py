@@ -110,13 +110,7 @@ _INSERT_TRANSFER = (f"INSERT INTO transfers ({', '.join(_TRANSFER_COLUMNS)})"
                     f" VALUES ({', '.join('?' * len(_TRANSFER_COLUMNS))})")
 _INSERT_TRANSFORMATION = (f"INSERT INTO transformations ({', '.join(TransformationRecord.__slots__)})"
                           f" VALUES ({', '.join('?' * len(TransformationRecord.__slots__))})")
-_ANCESTRY_EDGES = (
-    "WITH RECURSIVE walk(child, parent, entry_index) AS ("
-    " SELECT child, parent, entry_index FROM lot_edges WHERE child = ?"
-    " UNION SELECT lot_edges.child, lot_edges.parent, lot_edges.entry_index FROM lot_edges"
-    " JOIN walk ON lot_edges.child = walk.parent)"
-    " SELECT child, parent, entry_index FROM walk"
-)
+_ANCESTRY_EDGES = f"{ancestry_json.WALK} SELECT child, parent, entry_index FROM walk"
 _SELECT_LOTS_IN = f"SELECT {', '.join(_LOT_COLUMNS)} FROM lots WHERE lot_id IN ({{ids}})"
 _SELECT_ORIGINS_IN = "SELECT lot_id, country, grams FROM lot_origins WHERE lot_id IN ({ids})"
 _SELECT_TRANSFERS_IN = f"SELECT {', '.join(_TRANSFER_COLUMNS)} FROM transfers WHERE lot_id IN ({{ids}})"
