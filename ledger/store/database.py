@@ -1,7 +1,10 @@
 """Engines, migrations and serialised write transactions on SQLite and PostgreSQL.
 
 One writer at a time extends the chain: SQLite takes its write lock with
-`BEGIN IMMEDIATE`, PostgreSQL a transaction-level advisory lock. Rule checks run
+`BEGIN IMMEDIATE`, PostgreSQL a transaction-level advisory lock. On SQLite,
+writers first queue on a kernel file lock beside the database: SQLite's own
+busy handler polls with sleeps of 1, 2, 5, 10 ms and more, so two workers
+contending for the write lock would otherwise sit idle between polls. Rule checks run
 inside that transaction, so two racing requests can never both win.
 Database errors never leave this package: they become StoreUnavailable or
 Conflict, without driver text.
@@ -9,6 +12,8 @@ Conflict, without driver text.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,9 +46,11 @@ class Store:
             _ensure_parent(self.url)
             self._reader = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN")
             self._writer = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN IMMEDIATE")
+            self._writer_queue = _writer_queue_path(self.url)
         else:
             self._reader = _postgres_engine(self.url)
             self._writer = self._reader
+            self._writer_queue = None
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
@@ -63,7 +70,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
         """Yield the single writer's transaction; commit on success, roll back on any error."""
-        with self._translate_errors(), self._writer.connect() as connection:
+        with _queued(self._writer_queue), self._translate_errors(), self._writer.connect() as connection:
             with connection.begin():
                 tx = WriteTx(connection)
                 info = connection.info  # taken now: once the connection is invalidated it cannot be asked
@@ -106,10 +113,43 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def _ensure_parent(url: str) -> None:
+def _sqlite_file(url: str) -> str | None:
+    """Return the database file of a SQLite URL, or None for an in-memory database."""
     path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
+    return None if not path or path == ":memory:" else path
+
+
+def _ensure_parent(url: str) -> None:
+    path = _sqlite_file(url)
+    if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _writer_queue_path(url: str) -> str | None:
+    path = _sqlite_file(url)
+    return None if path is None else f"{path}-writer.lock"
+
+
+@contextmanager
+def _queued(path: str | None) -> Iterator[None]:
+    """Hold an exclusive `flock` on `path` (if any): waiters sleep in the kernel and wake as soon as it is free.
+
+    The file is opened for each transaction, so threads of one process queue
+    too and a forked child never shares its parent's lock; a killed holder's
+    lock goes with its process.
+    """
+    if path is None:
+        yield
+        return
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StoreUnavailable("the database's writer lock file cannot be opened") from exc
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _postgres_engine(url: str) -> Engine:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -83,3 +85,25 @@ def test_a_503_keeps_its_own_retry_after_of_one_second(env, genesis, settings):
 
     assert reply.status_code == 503
     assert reply.headers["Retry-After"] == "1"
+
+
+def test_the_in_memory_limiter_starts_no_thread_per_request(client, smelter):
+    before = threading.active_count()
+
+    exhaust(client, smelter.token)
+
+    assert threading.active_count() == before
+
+
+def test_the_in_memory_limiter_forgets_a_window_that_has_passed(app, smelter, monkeypatch):
+    (limiter,) = app.extensions["limiter"]
+    storage = limiter.storage
+    exhaust(app.test_client(), smelter.token)
+    assert storage.storage
+    later = time.time() + 3 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+
+    storage.incr("another-key", 60)
+
+    assert list(storage.storage) == ["another-key"]

@@ -1,4 +1,4 @@
-"""Write transactions: held (pipelined) statements on PostgreSQL keep the all-or-nothing promise.
+"""Write transactions: SQLite writers queue on a file lock; held statements on PostgreSQL stay all-or-nothing.
 
 On PostgreSQL a write transaction holds back statements whose results nobody
 reads and sends them together. These tests pin what that must not change:
@@ -8,6 +8,9 @@ whole transaction as a Conflict, and nothing of it is stored.
 
 from __future__ import annotations
 
+import fcntl
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,3 +61,38 @@ def test_an_sqlalchemy_statement_after_held_writes_sees_them(store):
         found = tx.connection.execute(text("SELECT party_id FROM api_tokens WHERE token_hash = :hashed"),
                                       {"hashed": "34" * 32}).scalar()
         assert found == "operator"
+
+
+def lock_is_free(path: Path) -> bool:
+    """Return whether an exclusive flock on `path` can be taken right now (and release it at once)."""
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sqlite_writer_holds_the_queue_lock_beside_the_database_until_it_commits(store, settings):
+    queue = Path(f"{settings.database_url.split(':///', 1)[1]}-writer.lock")
+
+    with store.write() as tx:
+        tx.insert_token("56" * 32, "operator", CREATED)
+        assert not lock_is_free(queue)
+
+    assert lock_is_free(queue)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_failed_sqlite_writer_releases_the_queue_lock(store, settings):
+    queue = Path(f"{settings.database_url.split(':///', 1)[1]}-writer.lock")
+
+    with pytest.raises(Conflict):
+        with store.write() as tx:
+            tx.insert_token("78" * 32, "operator", CREATED)
+            tx.insert_token("78" * 32, "operator", CREATED)
+
+    assert lock_is_free(queue)
