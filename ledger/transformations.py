@@ -89,8 +89,7 @@ def apply_transform(tx: WriteTx, entry: Applied) -> None:
     owners = {lot.owner for lot in inputs}
     owner = owners.pop() if len(owners) == 1 else entry.actor
     makeups = composition.drawn((composition.Makeup(lot.composition, lot.origins) for lot in inputs), added, masses)
-    for lot in inputs:
-        tx.consume_lot(lot, entry.index)
+    tx.consume_lots([lot.lot_id for lot in inputs], entry.index)
     for number, (attributes, grams, makeup) in enumerate(zip(described, masses, makeups, strict=True), start=1):
         made = lot_id(entry.index, number)
         tx.insert_lot(LotRecord(made, entry.index, entry.actor, entry.recorded_at, body["kind"], entry.actor, owner,

@@ -13,7 +13,7 @@ share is `part * 10^6 // whole`: every lot weighs at most
 `masses.MAX_GRAMS` (10^12 g), so the product stays inside 64 bits.
 
 Consumed lots and closed transfers keep their rendered node in `final_json`
-(`LotWrites.consume_lot`, `close_transfer`), and a NULL there is rendered on
+(`LotWrites.consume_lots`, `close_transfer`), and a NULL there is rendered on
 read. A change to the rendering therefore needs a migration that sets
 `final_json` back to NULL, or stored nodes would keep the old shape.
 """
@@ -134,9 +134,8 @@ def _statements(d: _Dialect, ids: str, entry_ids: str) -> dict[str, str]:
                       f" FROM transfers t WHERE t.lot_id IN ({ids})"),
         "transformations": f"SELECT entry_index, {d.text(transformation)} FROM transformations WHERE entry_index IN ({entry_ids})",
         "parties": f"SELECT party_id, {d.text(party)} FROM parties WHERE party_id IN ({ids})",
-        "seal_lot": f"UPDATE lots SET final_json = (SELECT {lot} FROM lots l WHERE l.lot_id = ?) WHERE lot_id = ?",
-        "seal_transfer": (f"UPDATE transfers SET final_json = (SELECT {transfer} FROM transfers t"
-                          " WHERE t.transfer_id = ?) WHERE transfer_id = ?"),
+        "seal_lots": f"UPDATE lots AS l SET final_json = {lot} WHERE l.lot_id IN ({ids})",
+        "seal_transfer": f"UPDATE transfers AS t SET final_json = {transfer} WHERE t.transfer_id = ?",
     }
 
 

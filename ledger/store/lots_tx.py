@@ -277,15 +277,17 @@ class LotWrites:
         values[14] = None if transfer.outcome is None else _SORTED_JSON.encode(transfer.outcome)
         self.sql.run(_INSERT_TRANSFER, values)
 
-    def consume_lot(self, lot: LotRecord, entry_index: int) -> LotRecord:
-        """Mark a lot consumed by a transformation.
+    def consume_lots(self, lot_ids: Sequence[str], entry_index: int) -> None:
+        """Mark the input lots of a transformation consumed (two statements, however many inputs).
 
         A consumed lot never changes again, so its provenance node is
         rendered now, once, and read as stored ever after (`ancestry_json`).
         """
-        consumed = self.update_lot(lot, status="consumed", consumed_entry=entry_index)
-        self.sql.run(ancestry_json.statements(self.sql)["seal_lot"], (lot.lot_id, lot.lot_id))
-        return consumed
+        listed = self.sql.listed(lot_ids)
+        ids = self.sql.values("VARCHAR")
+        self.sql.run(f"UPDATE lots SET status = 'consumed', consumed_entry = ? WHERE lot_id IN ({ids})",
+                     (entry_index, listed))
+        self.sql.run(ancestry_json.statements(self.sql)["seal_lots"], (listed,))
 
     def close_transfer(self, transfer: TransferRecord, **changes: Any) -> TransferRecord:
         """Record a receipt or rejection; a closed transfer never changes again, so its node is rendered now."""
@@ -294,7 +296,7 @@ class LotWrites:
         if "outcome" in columns:
             columns["outcome"] = _SORTED_JSON.encode(updated.outcome)
         self.sql.run(*_update("transfers", columns, "transfer_id", transfer.transfer_id))
-        self.sql.run(ancestry_json.statements(self.sql)["seal_transfer"], (transfer.transfer_id, transfer.transfer_id))
+        self.sql.run(ancestry_json.statements(self.sql)["seal_transfer"], (transfer.transfer_id,))
         return updated
 
     def insert_transformation(self, record: TransformationRecord) -> None:
