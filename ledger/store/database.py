@@ -160,7 +160,7 @@ def _postgres_engine(url: str) -> Engine:
     has sat idle for a second may have been cut, so it is pinged and, if
     dead, replaced before anyone uses it (the pool retries the checkout).
     """
-    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": "-c plan_cache_mode=force_generic_plan"})
 
     @event.listens_for(engine, "before_cursor_execute")
     def _send_held_statements(connection: Any, *_: Any) -> None:
