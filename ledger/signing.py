@@ -6,6 +6,7 @@ SHA-256 of those bytes, so anyone can recompute it from the key alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -84,6 +85,12 @@ def public_key_from_bytes(raw: bytes) -> Ed25519PublicKey:
     """Return the Ed25519 public key of 32 raw bytes or raise InvalidInput."""
     if len(raw) != PUBLIC_KEY_SIZE:
         raise InvalidInput("public_key", "an Ed25519 public key is 32 bytes")
+    return _loaded(bytes(raw))
+
+
+@functools.lru_cache(maxsize=4096)
+def _loaded(raw: bytes) -> Ed25519PublicKey:
+    """Decode a public key once: every submission of a party is checked against the same few keys."""
     return Ed25519PublicKey.from_public_bytes(raw)
 
 

@@ -60,5 +60,23 @@ class BatchSchema(Schema):
     items = fields.List(Envelope(), required=True, validate=validate.Length(min=1, max=1000))
 
 
+class AppendResults(fields.Nested):
+    """A nested AppendResultSchema that dumps each result directly, as the schema would.
+
+    A batch answers a thousand results; dumping each through the nested
+    schema cost a tenth of what appending it did.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(AppendResultSchema, **kwargs)
+
+    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if nested_obj is None:
+            return super()._serialize(nested_obj, attr, obj, **kwargs)
+        return {"index": nested_obj.index, "entry_hash": bytes(nested_obj.entry_hash).hex(),
+                "recorded_at": nested_obj.recorded_at, "type": nested_obj.type, "result": dict(nested_obj.result),
+                "replayed": nested_obj.replayed, "token": nested_obj.token}
+
+
 class BatchResultSchema(Schema):
-    results = fields.List(fields.Nested(AppendResultSchema), required=True)
+    results = fields.List(AppendResults(), required=True)

@@ -1,11 +1,12 @@
-"""A batch's envelopes load exactly as `SignedSubmissionSchema` loads them, fast path or not."""
+"""A batch's envelopes load, and its results dump, exactly as the plain schemas do, fast path or not."""
 
 from __future__ import annotations
 
 import pytest
 from marshmallow import ValidationError
 
-from schemas.submissions import BatchSchema, SignedSubmissionSchema
+from ledger.log import AppendResult
+from schemas.submissions import AppendResultSchema, BatchResultSchema, BatchSchema, SignedSubmissionSchema
 
 SUBMISSION = {"body": {"net_mass_kg": "24380"}, "key_id": "ab" * 32, "log": "ledger.example/scrap",
               "party": "rotterdam-metals", "submission_id": "RTM-0042", "timestamp": "2026-11-22T09:00:00Z",
@@ -43,3 +44,14 @@ def test_a_malformed_envelope_gets_the_schemas_own_errors(envelope):
     fast, schema = loaded_both_ways(envelope)
     assert fast == schema
     assert fast[0] == "errors"
+
+
+@pytest.mark.parametrize("result", [
+    AppendResult(41, bytes(range(32)), "2026-11-22T09:00:00.000000Z", "lot.register", {"lot_id": "lot-41"}),
+    AppendResult(42, b"\xff" * 32, "2026-11-22T09:00:01.000000Z", "party.register", {"party_id": "duisburg-smelter"},
+                 token="slt_secret"),
+    AppendResult(7, b"\x00" * 32, "2026-11-21T17:30:00.000000Z", "lot.dispatch", {"transfer_id": "tr-7"},
+                 replayed=True),
+], ids=["created", "with-token", "replayed"])
+def test_a_batch_result_dumps_as_the_result_schema_dumps_it(result):
+    assert BatchResultSchema().dump({"results": [result]})["results"] == [AppendResultSchema().dump(result)]
