@@ -70,8 +70,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
         """Yield the single writer's transaction; commit on success, roll back on any error."""
-        with _queued(self._writer_queue), self._translate_errors(), self._writer.connect() as connection:
-            with connection.begin():
+        with self._translate_errors(), self._writer.connect() as connection:
+            with _queued(self._writer_queue), connection.begin():  # the pool's checkout and checkin stay outside
                 tx = WriteTx(connection)
                 info = connection.info  # taken now: once the connection is invalidated it cannot be asked
                 if self.dialect == "postgresql":
