@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.errors import Conflict
-from ledger.store import Store
+from ledger.store import Store, database
 
 CREATED = "2026-11-22T09:00:00.000000Z"
 
@@ -96,3 +96,23 @@ def test_a_failed_sqlite_writer_releases_the_queue_lock(store, settings):
             tx.insert_token("78" * 32, "operator", CREATED)
 
     assert lock_is_free(queue)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sqlite_writer_leaves_the_wal_checkpoint_to_after_its_commits(store):
+    with store.write() as tx:
+        autocheckpoint = tx.sql.one("PRAGMA wal_autocheckpoint")
+
+    assert autocheckpoint == (0,)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_32nd_sqlite_commit_of_a_writer_checkpoints_the_wal(store, monkeypatch):
+    checkpoints = []
+    monkeypatch.setattr(database, "_checkpoint", checkpoints.append)
+
+    for number in range(2 * database.CHECKPOINT_EVERY + 1):
+        with store.write() as tx:
+            tx.insert_token(f"{number:064x}", "operator", CREATED)
+
+    assert len(checkpoints) == 2
