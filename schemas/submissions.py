@@ -30,6 +30,16 @@ class AppendResultSchema(Schema):
     replayed = fields.Boolean(required=True)
     token = fields.String(allow_none=True, metadata={"description": "the new party's API token, shown once"})
 
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        """Dump an append's result directly: every write answers one, and a batch a thousand.
+
+        The fields above still document it; a test holds the two to the same output.
+        """
+        if many or obj is None:
+            return super()._serialize(obj, many=many)
+        return {"index": obj.index, "entry_hash": bytes(obj.entry_hash).hex(), "recorded_at": obj.recorded_at,
+                "type": obj.type, "result": dict(obj.result), "replayed": obj.replayed, "token": obj.token}
+
 
 _SIGNATURE_HEX = re.compile(r"[0-9a-f]{128}\Z")
 
@@ -61,21 +71,13 @@ class BatchSchema(Schema):
 
 
 class AppendResults(fields.Nested):
-    """A nested AppendResultSchema that dumps each result directly, as the schema would.
-
-    A batch answers a thousand results; dumping each through the nested
-    schema cost a tenth of what appending it did.
-    """
+    """A nested AppendResultSchema that skips `Schema.dump`'s per-item bookkeeping for a batch's thousand results."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(AppendResultSchema, **kwargs)
 
     def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        if nested_obj is None:
-            return super()._serialize(nested_obj, attr, obj, **kwargs)
-        return {"index": nested_obj.index, "entry_hash": bytes(nested_obj.entry_hash).hex(),
-                "recorded_at": nested_obj.recorded_at, "type": nested_obj.type, "result": dict(nested_obj.result),
-                "replayed": nested_obj.replayed, "token": nested_obj.token}
+        return self.schema._serialize(nested_obj)
 
 
 class BatchResultSchema(Schema):
