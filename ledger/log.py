@@ -97,10 +97,9 @@ class Log:
             raise
         verified = self._verify_signatures(batch, keys, itemised)
         with self.store.write() as tx:
-            head = tx.head()
+            head, stored = tx.head_and_submissions([signed.submission_id for signed in batch])
             appender = _Appender(tx, head.size, head.entry_hash or GENESIS_PREV_HASH,
-                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now,
-                                 tx.entries_by_submission([signed.submission_id for signed in batch]))
+                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now, stored)
             results = []
             try:
                 for position, signed in enumerate(batch):

@@ -81,6 +81,10 @@ class KeyRecord:
         return self.added_at < index and (self.ended_at is None or index <= self.ended_at)
 
 
+_HEAD_ROW = ("SELECT NULL, idx, NULL, entry_hash, recorded_at"
+             " FROM (SELECT idx, entry_hash, recorded_at FROM entries ORDER BY idx DESC LIMIT 1) AS newest")
+
+
 class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
     """Read access inside one transaction."""
 
@@ -121,14 +125,29 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
 
     def entries_by_submission(self, submission_ids: Iterable[str]) -> dict[str, StoredEntry]:
         """Return the stored entries among `submission_ids`, by submission id."""
+        return self.head_and_submissions(submission_ids, head=False)[1]
+
+    def head_and_submissions(self, submission_ids: Iterable[str], *, head: bool = True
+                             ) -> tuple[Head, dict[str, StoredEntry]]:
+        """Return the head and the stored entries among `submission_ids`: what every append reads first.
+
+        One statement: the head rides along the first chunk of the lookup as
+        the row without a submission id.
+        """
         wanted = sorted(set(submission_ids))
-        found: dict[str, StoredEntry] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            rows = self.sql.all("SELECT submission_id, idx, data, entry_hash FROM entries"
-                                f" WHERE submission_id IN ({', '.join('?' * len(chunk))})", chunk)
-            found.update({row[0]: StoredEntry(row[1], bytes(row[2]), bytes(row[3])) for row in rows})
-        return found
+        chunks = [wanted[start:start + 500] for start in range(0, len(wanted), 500)] or [[]]
+        newest, found = Head(0, None, None), {}
+        for number, chunk in enumerate(chunks):
+            parts = [_HEAD_ROW] if head and number == 0 else []
+            if chunk:
+                parts.append("SELECT submission_id, idx, data, entry_hash, NULL FROM entries"
+                             f" WHERE submission_id IN ({', '.join('?' * len(chunk))})")
+            for row in self.sql.all(" UNION ALL ".join(parts), chunk) if parts else ():
+                if row[0] is None:
+                    newest = Head(row[1] + 1, bytes(row[3]), row[4])
+                else:
+                    found[row[0]] = StoredEntry(row[1], bytes(row[2]), bytes(row[3]))
+        return newest, found
 
     def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         wanted = sorted(set(keys))
