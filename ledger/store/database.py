@@ -46,7 +46,7 @@ class Store:
         if self.dialect == "sqlite":
             _ensure_parent(self.url)
             self._reader = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN")
-            self._writer = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN IMMEDIATE", autocheckpoint=False)
+            self._writer = _sqlite_engine(self.url, sqlite_synchronous, "BEGIN IMMEDIATE")
             self._writer_queue = _writer_queue_path(self.url)
         else:
             self._reader = _postgres_engine(self.url)
@@ -134,11 +134,13 @@ def _ensure_parent(url: str) -> None:
 def _checkpoint(connection: Connection) -> None:
     """Copy committed WAL frames into the database file, outside the write lock (SQLite).
 
-    SQLite's automatic checkpoint runs inside the commit that crosses its
-    threshold, so that commit, and every writer queued behind it, waited for
-    the copy and two fsyncs. Writers here turn it off and checkpoint after
-    releasing the lock instead; PASSIVE never waits for readers or writers,
-    and one that finds another checkpoint running just leaves it the work.
+    SQLite's automatic checkpoint runs inside the commit that takes the WAL
+    past 1,000 pages, so that commit, and every writer queued behind it,
+    waited for the copy and two fsyncs. Checkpointing every CHECKPOINT_EVERY
+    commits, after the lock is released, keeps ordinary traffic below that
+    mark; the automatic one stays for a transaction that is large on its own.
+    PASSIVE never waits for readers or writers, and one that finds another
+    checkpoint running leaves it the work.
     """
     driver = connection.connection.dbapi_connection  # the driver's own: SQLAlchemy would BEGIN IMMEDIATE first
     try:
@@ -212,7 +214,7 @@ def _postgres_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: str, synchronous: str, begin: str, *, autocheckpoint: bool = True) -> Engine:
+def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
     # Pooled: closing the last connection to a WAL database checkpoints it, which would cost every transaction.
     engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
                            connect_args={"timeout": 60, "check_same_thread": False})
@@ -225,8 +227,6 @@ def _sqlite_engine(url: str, synchronous: str, begin: str, *, autocheckpoint: bo
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        if not autocheckpoint:
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")

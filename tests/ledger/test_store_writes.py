@@ -99,14 +99,6 @@ def test_a_failed_sqlite_writer_releases_the_queue_lock(store, settings):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_sqlite_writer_leaves_the_wal_checkpoint_to_after_its_commits(store):
-    with store.write() as tx:
-        autocheckpoint = tx.sql.one("PRAGMA wal_autocheckpoint")
-
-    assert autocheckpoint == (0,)
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_32nd_sqlite_commit_of_a_writer_checkpoints_the_wal(store, monkeypatch):
     checkpoints = []
     monkeypatch.setattr(database, "_checkpoint", checkpoints.append)
@@ -116,3 +108,19 @@ def test_every_32nd_sqlite_commit_of_a_writer_checkpoints_the_wal(store, monkeyp
             tx.insert_token(f"{number:064x}", "operator", CREATED)
 
     assert len(checkpoints) == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_32nd_sqlite_commit_of_a_writer_copies_the_wal_into_the_database_file(store, settings):
+    database_file = Path(settings.database_url.split(":///", 1)[1])
+    before = database_file.read_bytes()
+
+    for number in range(database.CHECKPOINT_EVERY - 1):
+        with store.write() as tx:
+            tx.insert_token(f"{number:064x}", "operator", CREATED)
+    unchanged = database_file.read_bytes() == before
+    with store.write() as tx:
+        tx.insert_token("ff" * 32, "operator", CREATED)
+
+    assert unchanged
+    assert database_file.read_bytes() != before
