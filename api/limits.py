@@ -15,7 +15,6 @@ from ledger.config import Settings
 
 from .problems import from_http_exception
 
-
 SWEEP_SECONDS = 1.0  # how often the per-worker storage drops the counters of windows that have passed
 
 
@@ -29,7 +28,7 @@ class SweptMemoryStorage(MemoryStorage):
     memory; here it runs inline, at most once every SWEEP_SECONDS.
     """
 
-    STORAGE_SCHEME = ["swept-memory"]
+    STORAGE_SCHEME = ["swept-memory"]  # noqa: RUF012  (the type the limits registry declares)
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
         super().__init__(uri, wrap_exceptions, **options)

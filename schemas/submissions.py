@@ -76,7 +76,9 @@ class AppendResults(fields.Nested):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(AppendResultSchema, **kwargs)
 
-    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+    def _serialize(  # type: ignore[override]  # marshmallow's Nested renames Field's `value`
+        self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> Any:
         return self.schema._serialize(nested_obj)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -31,8 +31,8 @@ class DirectSql:
 
     __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres", "_deferred")
 
-    _texts: dict[str, str] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
-    _multi: dict[tuple[str, int], str] = {}  # (single-row INSERT, row count) -> multi-row INSERT
+    _texts: ClassVar[dict[str, str]] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
+    _multi: ClassVar[dict[tuple[str, int], str]] = {}  # (single-row INSERT, row count) -> multi-row INSERT
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection

@@ -6,7 +6,12 @@ import pytest
 from marshmallow import Schema, ValidationError
 
 from ledger.log import AppendResult
-from schemas.submissions import AppendResultSchema, BatchResultSchema, BatchSchema, SignedSubmissionSchema
+from schemas.submissions import (
+    AppendResultSchema,
+    BatchResultSchema,
+    BatchSchema,
+    SignedSubmissionSchema,
+)
 
 SUBMISSION = {"body": {"net_mass_kg": "24380"}, "key_id": "ab" * 32, "log": "ledger.example/scrap",
               "party": "rotterdam-metals", "submission_id": "RTM-0042", "timestamp": "2026-11-22T09:00:00Z",

@@ -90,10 +90,9 @@ def test_a_sqlite_writer_holds_the_queue_lock_beside_the_database_until_it_commi
 def test_a_failed_sqlite_writer_releases_the_queue_lock(store, settings):
     queue = Path(f"{settings.database_url.split(':///', 1)[1]}-writer.lock")
 
-    with pytest.raises(Conflict):
-        with store.write() as tx:
-            tx.insert_token("78" * 32, "operator", CREATED)
-            tx.insert_token("78" * 32, "operator", CREATED)
+    with pytest.raises(Conflict), store.write() as tx:
+        tx.insert_token("78" * 32, "operator", CREATED)
+        tx.insert_token("78" * 32, "operator", CREATED)
 
     assert lock_is_free(queue)
 
