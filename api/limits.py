@@ -66,7 +66,8 @@ def register(app: Flask, settings: Settings) -> None:
     limiter = Limiter(
         _token_key, app=app, default_limits=[settings.rate_limit] if settings.rate_limit else [],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
-        storage_uri=_storage_uri(settings.rate_limit_storage), headers_enabled=False, strategy="sliding-window-counter",
+        storage_uri=_storage_uri(settings.rate_limit_storage), headers_enabled=False,
+        strategy="sliding-window-counter",
     )
 
     @app.errorhandler(RateLimitExceeded)

@@ -11,22 +11,14 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from ledger.errors import Conflict
-from ledger.store import Store, database
+from ledger.store import database
 
 CREATED = "2026-11-22T09:00:00.000000Z"
-
-
-@pytest.fixture
-def store(settings: Any, genesis: Any) -> Any:
-    opened = Store(settings.database_url)
-    yield opened
-    opened.dispose()
 
 
 def test_a_read_in_the_same_transaction_sees_a_write_made_before_it(store):
@@ -36,11 +28,10 @@ def test_a_read_in_the_same_transaction_sees_a_write_made_before_it(store):
 
 
 def test_a_failing_write_fails_the_whole_transaction_as_a_conflict_and_stores_nothing(store):
-    with pytest.raises(Conflict):
-        with store.write() as tx:
-            tx.insert_token("cd" * 32, "operator", CREATED)
-            tx.insert_token("ef" * 32, "operator", CREATED)
-            tx.insert_token("cd" * 32, "operator", CREATED)  # the same token hash twice
+    with pytest.raises(Conflict), store.write() as tx:
+        tx.insert_token("cd" * 32, "operator", CREATED)
+        tx.insert_token("ef" * 32, "operator", CREATED)
+        tx.insert_token("cd" * 32, "operator", CREATED)  # the same token hash twice
 
     with store.read() as tx:
         assert tx.token_party("cd" * 32) is None
