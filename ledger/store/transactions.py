@@ -93,10 +93,7 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
         self.sql = DirectSql(connection)
 
     def head(self) -> Head:
-        row = self.sql.one("SELECT idx, entry_hash, recorded_at FROM entries ORDER BY idx DESC LIMIT 1")
-        if row is None:
-            return Head(0, None, None)
-        return Head(row[0] + 1, bytes(row[1]), row[2])
+        return self.head_and_submissions(())[0]
 
     def entry(self, index: int) -> StoredEntry | None:
         row = self.sql.one("SELECT idx, data, entry_hash FROM entries WHERE idx = ?", (index,))
