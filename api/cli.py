@@ -24,6 +24,7 @@ from ledger.signing import Signer
 from ledger.store import Store
 
 from .audit_cli import audit, verify_report
+from .serving import gunicorn_command
 
 
 @contextmanager
@@ -87,8 +88,8 @@ def init(operator_id: str, legal_name: str, registration_number: str, country: s
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(bind: str, workers: int) -> None:
     """Serve the API with gunicorn."""
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-                               "--access-logfile", "-", "api:create_app()"])
+    command = gunicorn_command(bind, workers)
+    os.execvp(command[0], command)
 
 
 @main.command()

@@ -15,11 +15,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from api.serving import gunicorn_command
 
 REPO = Path(__file__).resolve().parent.parent
 START_SECONDS = 90.0
@@ -123,8 +124,7 @@ class Server:
     def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 2) -> None:
         self.port = _free_port()
         self.workers = workers
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                   "--access-logfile", "-", "api:create_app()"]
+        command = gunicorn_command(f"127.0.0.1:{self.port}", workers)
         self._log = log_path.open("wb")
         self._process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=self._log,
                                          stderr=subprocess.STDOUT, start_new_session=True)

@@ -20,7 +20,6 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,6 +34,7 @@ import pytest
 import requests
 
 from api.client import ClientError, LedgerClient, Reply, http_transport
+from api.serving import gunicorn_command
 from ledger import custody, lots, parties, transformations
 from ledger.audit import verify_store
 from ledger.config import Settings
@@ -156,7 +156,7 @@ class Gunicorn:
         self.log_file = self.logs / f"gunicorn-{self.port}-{self.starts}.log"
         with self.log_file.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "api:create_app()"],
+                gunicorn_command(f"127.0.0.1:{self.port}", 2, access_log=False),
                 cwd=REPO, env=self.env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + SERVER_START_SECONDS
         for _ in range(SERVER_START_SECONDS * 10):
