@@ -138,7 +138,10 @@ def audit(env: dict[str, str]) -> Audit:
 
 
 class Gunicorn:
-    """`gunicorn -w 2 'api:create_app()'` on 127.0.0.1:port in its own process group; start, SIGKILL, start again."""
+    """`scrapledger serve`'s gunicorn command (2 workers, no access log) on 127.0.0.1:port.
+
+    In its own process group: start, SIGKILL, start again.
+    """
 
     def __init__(self, env: dict[str, str], logs: Path, port: int | None = None) -> None:
         self.port = port or free_port()
