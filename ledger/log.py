@@ -97,9 +97,10 @@ class Log:
             raise
         verified = self._verify_signatures(batch, keys, itemised)
         with self.store.write() as tx:
-            head, stored = tx.head_and_submissions([signed.submission_id for signed in batch])
-            appender = _Appender(tx, head.size, head.entry_hash or GENESIS_PREV_HASH,
-                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now, stored)
+            head, stored, roots = tx.open_append([signed.submission_id for signed in batch], [actor],
+                                                 [signed.key_id for signed in batch])
+            appender = _Appender(head.size, head.entry_hash or GENESIS_PREV_HASH,
+                                 max(now, parse_time(head.recorded_at)) if head.recorded_at else now, stored, roots)
             results = []
             try:
                 for position, signed in enumerate(batch):
@@ -108,7 +109,7 @@ class Log:
                 if itemised:
                     name_item(error, position)
                 raise
-            appender.flush()
+            appender.flush(tx)
             return results
 
     def _public_keys_of(self, batch: Sequence[SignedSubmission]) -> dict[str, tuple[str, bytes]]:
@@ -288,17 +289,16 @@ class Log:
 class _Appender:
     """Builds the entries of one transaction and writes them, with their Merkle nodes, in bulk."""
 
-    def __init__(self, tx: WriteTx, size: int, prev_hash: bytes, moment: datetime,
-                 stored: dict[str, StoredEntry]) -> None:
-        self._tx = tx
+    def __init__(self, size: int, prev_hash: bytes, moment: datetime, stored: dict[str, StoredEntry],
+                 roots: dict[merkle.NodeKey, bytes]) -> None:
         self.size = size
         self._prev_hash = prev_hash
         self._recorded_at = format_time(moment)  # one record time per transaction, never before the head's
         self._entries: list[Entry] = []
         self._by_submission = dict(stored)  # the batch's submission ids already in the log, read under the lock
         self._nodes: dict[merkle.NodeKey, bytes] = {}
-        self._base = size
-        self._stored: dict[merkle.NodeKey, bytes] | None = None
+        # Every stored left sibling an append asks for is a root of the tree this transaction started from.
+        self._roots = roots
 
     def earlier(self, submission_id: str) -> StoredEntry | None:
         """Return the entry the log holds or this transaction already built for `submission_id`, if any."""
@@ -315,19 +315,13 @@ class _Appender:
         self._prev_hash = entry.entry_hash
         return entry
 
-    def flush(self) -> None:
+    def flush(self, tx: WriteTx) -> None:
         """Insert every built entry and node."""
-        self._tx.insert_entries(self._entries)
-        self._tx.insert_nodes(sorted(self._nodes.items()))
+        tx.insert_entries(self._entries)
+        tx.insert_nodes(sorted(self._nodes.items()))
 
     def _node(self, key: merkle.NodeKey) -> bytes:
-        if key in self._nodes:
-            return self._nodes[key]
-        if self._stored is None:
-            # Every stored left sibling an append asks for is a root of the tree this transaction
-            # started from, so one read of those roots serves the whole transaction.
-            self._stored = self._tx.nodes(merkle.root_keys(self._base))
-        return self._stored[key] if key in self._stored else self._tx.nodes([key])[key]
+        return self._nodes[key] if key in self._nodes else self._roots[key]
 
 
 def _first_failure(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None], start: int,

@@ -54,6 +54,25 @@ class DirectSql:
         self.flush()
         return self._execute(sql, params).fetchall()  # type: ignore[no-any-return]
 
+    def together(self, queries: Sequence[tuple[str, Params]]) -> list[list[tuple[Any, ...]]]:
+        """Return the rows of each query, all sent in one round trip (PostgreSQL pipeline) after any held writes.
+
+        On SQLite, which has no round trips, they simply run in order.
+        """
+        if self._deferred is None:
+            return [self.all(sql, params) for sql, params in queries]
+        held, self._deferred = self._deferred, []
+        cursors = [self._driver.cursor() for _query in queries]
+        try:
+            with self._driver.pipeline():
+                for text, params in held:
+                    self._cursor_now().execute(text, params)
+                for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                    cursor.execute(self._text(sql), params)
+        except self._error as exc:
+            self._raise(exc, "; ".join([text for text, _params in held] + [sql for sql, _params in queries]), ())
+        return [cursor.fetchall() for cursor in cursors]
+
     def run(self, sql: str, params: Params = ()) -> None:
         """Execute one statement that returns no rows."""
         if self._deferred is not None:

@@ -83,6 +83,16 @@ class KeyRecord:
 
 _HEAD_ROW = ("SELECT NULL, idx, NULL, entry_hash, recorded_at"
              " FROM (SELECT idx, entry_hash, recorded_at FROM entries ORDER BY idx DESC LIMIT 1) AS newest")
+_SELECT_PARTY = ("SELECT party_id, legal_name, registration_number, country, roles, registered_at"
+                 " FROM parties WHERE party_id = ?")
+_SELECT_KEY = "SELECT key_id, party_id, public_key, added_at, ended_at, end_reason FROM party_keys WHERE key_id = ?"
+# The roots of the tree of every entry (merkle.root_keys of the log size): at each level whose bit is
+# set in the size, the node just left of the size's boundary. 63 levels cover any 64-bit index.
+_FRONTIER = ("WITH RECURSIVE levels(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM levels WHERE level < 62)"
+             " SELECT tree_nodes.level, tree_nodes.idx, tree_nodes.hash"
+             " FROM levels JOIN (SELECT max(idx) + 1 AS size FROM entries) AS head"
+             " ON ((head.size >> levels.level) & 1) = 1"
+             " JOIN tree_nodes ON tree_nodes.level = levels.level AND tree_nodes.idx = (head.size >> levels.level) - 1")
 
 
 class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
@@ -131,20 +141,8 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
         One statement: the head rides along the first chunk of the lookup as
         the row without a submission id.
         """
-        wanted = sorted(set(submission_ids))
-        chunks = [wanted[start:start + 500] for start in range(0, len(wanted), 500)] or [[]]
-        newest, found = Head(0, None, None), {}
-        for number, chunk in enumerate(chunks):
-            parts = [_HEAD_ROW] if head and number == 0 else []
-            if chunk:
-                parts.append("SELECT submission_id, idx, data, entry_hash, NULL FROM entries"
-                             f" WHERE submission_id IN ({', '.join('?' * len(chunk))})")
-            for row in self.sql.all(" UNION ALL ".join(parts), chunk) if parts else ():
-                if row[0] is None:
-                    newest = Head(row[1] + 1, bytes(row[3]), row[4])
-                else:
-                    found[row[0]] = StoredEntry(row[1], bytes(row[2]), bytes(row[3]))
-        return newest, found
+        queries = _head_queries(submission_ids, head)
+        return _read_head(self.sql.together(queries))
 
     def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         wanted = sorted(set(keys))
@@ -164,20 +162,16 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
         return [_checkpoint(row) for row in self.connection.execute(select(CheckpointRow).order_by(CheckpointRow.tree_size))]
 
     def party(self, party_id: str) -> PartyRecord | None:
-        row = self.sql.one("SELECT party_id, legal_name, registration_number, country, roles, registered_at"
-                           " FROM parties WHERE party_id = ?", (party_id,))
-        if row is None:
-            return None
-        return PartyRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5])
+        row = self.sql.one(_SELECT_PARTY, (party_id,))
+        return None if row is None else _party_from(row)
 
     def party_keys(self, party_id: str) -> list[KeyRecord]:
         rows = self.connection.execute(select(PartyKeyRow).where(PartyKeyRow.party_id == party_id).order_by(PartyKeyRow.added_at))
         return [_key(row) for row in rows]
 
     def key(self, key_id: str) -> KeyRecord | None:
-        row = self.sql.one("SELECT key_id, party_id, public_key, added_at, ended_at, end_reason"
-                           " FROM party_keys WHERE key_id = ?", (key_id,))
-        return None if row is None else KeyRecord(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
+        row = self.sql.one(_SELECT_KEY, (key_id,))
+        return None if row is None else _key_from(row)
 
     @staticmethod
     def _key_record(row: object) -> KeyRecord:
@@ -223,6 +217,28 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
         if key_id not in self._keys:
             self._keys[key_id] = super().key(key_id)
         return self._keys[key_id]
+
+    def open_append(self, submission_ids: Iterable[str], party_ids: Iterable[str], key_ids: Iterable[str]
+                    ) -> tuple[Head, dict[str, StoredEntry], dict[NodeKey, bytes]]:
+        """Return what an append reads first, all in one round trip to the database.
+
+        That is the head, the stored entries among `submission_ids` and the
+        Merkle nodes the next leaf hangs from (the roots of the current tree).
+        The parties and keys named are read into this transaction's memory,
+        for the role and key checks that follow. Every round trip made under
+        the write lock is time in which no other append can run.
+        """
+        heads = _head_queries(submission_ids, True)
+        parties, keys = sorted(set(party_ids)), sorted(set(key_ids))
+        results = self.sql.together([*heads, *[(_SELECT_PARTY, (party_id,)) for party_id in parties],
+                                     *[(_SELECT_KEY, (key_id,)) for key_id in keys], (_FRONTIER, ())])
+        head, stored = _read_head(results[:len(heads)])
+        read = iter(results[len(heads):])
+        for party_id, rows in zip(parties, read):
+            self._parties[party_id] = _party_from(rows[0]) if rows else None
+        for key_id, rows in zip(keys, read):
+            self._keys[key_id] = _key_from(rows[0]) if rows else None
+        return head, stored, {(level, idx): bytes(value) for level, idx, value in next(read)}
 
     def insert_entries(self, entries: Sequence[Any]) -> None:
         """Insert built entries (ledger.entries.Entry) in one statement."""
@@ -281,6 +297,41 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
 def nodes_query(count: int) -> str:
     """Return the SQL that `ReadTx.nodes` sends for `count` keys (level, idx pairs as parameters)."""
     return "SELECT level, idx, hash FROM tree_nodes WHERE " + " OR ".join(["(level = ? AND idx = ?)"] * count)
+
+
+def _head_queries(submission_ids: Iterable[str], head: bool) -> list[tuple[str, list[str]]]:
+    """Return the statements of `head_and_submissions`: the head row rides along the first chunk of ids."""
+    wanted = sorted(set(submission_ids))
+    queries = []
+    for number, start in enumerate(range(0, max(len(wanted), 1), 500)):
+        chunk = wanted[start:start + 500]
+        parts = [_HEAD_ROW] if head and number == 0 else []
+        if chunk:
+            parts.append("SELECT submission_id, idx, data, entry_hash, NULL FROM entries"
+                         f" WHERE submission_id IN ({', '.join('?' * len(chunk))})")
+        if parts:
+            queries.append((" UNION ALL ".join(parts), chunk))
+    return queries
+
+
+def _read_head(results: Iterable[list[tuple[Any, ...]]]) -> tuple[Head, dict[str, StoredEntry]]:
+    """Return the head and stored entries from the rows of `_head_queries` (the head: no submission id)."""
+    newest, found = Head(0, None, None), {}
+    for rows in results:
+        for row in rows:
+            if row[0] is None:
+                newest = Head(row[1] + 1, bytes(row[3]), row[4])
+            else:
+                found[row[0]] = StoredEntry(row[1], bytes(row[2]), bytes(row[3]))
+    return newest, found
+
+
+def _party_from(row: tuple[Any, ...]) -> PartyRecord:
+    return PartyRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5])
+
+
+def _key_from(row: tuple[Any, ...]) -> KeyRecord:
+    return KeyRecord(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
 
 
 def _chunks(items: Sequence[NodeKey], size: int) -> Iterator[Sequence[NodeKey]]:

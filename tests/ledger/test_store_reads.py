@@ -1,11 +1,13 @@
-"""What every append reads first: the head of the log and the stored entries of its submission ids, in one query."""
+"""What every append reads first: the head, the stored entries of its submission ids, the tree's roots, in one round trip."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
 
+from ledger import merkle
 from ledger.entries import Entry
 from ledger.store import Store
 from ledger.store.transactions import Head
@@ -43,3 +45,48 @@ def test_more_submission_ids_than_one_query_holds_still_find_the_head_and_every_
 
         assert head == tx.head()
         assert list(stored) == [first]
+
+
+class Undone(Exception):
+    """Raised to roll a test's write transaction back."""
+
+
+def _append_bare_leaf(tx: Any, index: int, nodes: dict[tuple[int, int], bytes]) -> None:
+    """Store entry row `index` (placeholder bytes) and the tree nodes its leaf completes."""
+    tx.sql.run("INSERT INTO entries (idx, entry_hash, data, submission_id, party_id, entry_type, recorded_at)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (index, bytes(32), b"{}", f"bare-{index}", "yard-rtm", "lot.register", "2026-11-22T09:00:00Z"))
+    completed = merkle.appended_nodes(index, hashlib.sha256(b"leaf %d" % index).digest(), nodes.__getitem__)
+    nodes.update(completed)
+    tx.insert_nodes(completed)
+
+
+def test_opening_an_append_reads_the_roots_of_the_tree_at_every_size(empty):
+    nodes: dict[tuple[int, int], bytes] = {}
+    for size in range(40):
+        with empty.write() as tx:
+            head, _stored, roots = tx.open_append([], [], [])
+
+            assert head.size == size
+            assert roots == {key: nodes[key] for key in merkle.root_keys(size)}
+            _append_bare_leaf(tx, size, nodes)
+
+
+def test_opening_an_append_reads_the_head_stored_submissions_and_named_parties_and_keys(store):
+    with store.read() as tx:
+        first = Entry.from_bytes(tx.entry(0).data).signed
+        party, key = tx.party(first.party), tx.key(first.key_id)
+
+    with pytest.raises(Undone), store.write() as tx:
+        head, stored, roots = tx.open_append([first.submission_id, "never-submitted"], [first.party, "nobody"],
+                                             [first.key_id])
+        tx.sql.run("DELETE FROM party_keys")  # what the transaction has read, it no longer asks the database for
+        tx.sql.run("DELETE FROM parties")
+
+        assert head == tx.head()
+        assert list(stored) == [first.submission_id]
+        assert roots == tx.nodes(merkle.root_keys(head.size))
+        assert tx.party(first.party) == party
+        assert tx.party("nobody") is None
+        assert tx.key(first.key_id) == key
+        raise Undone

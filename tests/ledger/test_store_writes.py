@@ -114,3 +114,23 @@ def test_the_32nd_sqlite_commit_of_a_writer_copies_the_wal_into_the_database_fil
 
     assert unchanged
     assert database_file.read_bytes() != before
+
+
+def test_queries_sent_together_see_the_writes_held_before_them_and_answer_in_order(store):
+    with store.write() as tx:
+        tx.insert_token("56" * 32, "operator", CREATED)
+        found = tx.sql.together([("SELECT party_id FROM api_tokens WHERE token_hash = ?", ("56" * 32,)),
+                                 ("SELECT party_id FROM api_tokens WHERE token_hash = ?", ("78" * 32,)),
+                                 ("SELECT 7", ())])
+
+        assert found == [[("operator",)], [], [(7,)]]
+
+
+def test_a_failing_write_held_before_queries_sent_together_fails_the_whole_transaction(store):
+    with pytest.raises(Conflict), store.write() as tx:
+        tx.insert_token("9a" * 32, "operator", CREATED)
+        tx.insert_token("9a" * 32, "operator", CREATED)
+        tx.sql.together([("SELECT 1", ())])
+
+    with store.read() as tx:
+        assert tx.token_party("9a" * 32) is None
