@@ -14,7 +14,7 @@ from . import composition
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, TransferClosed, TransferNotFound
 from .lots import held_lot
 from .masses import parse_kg
-from .store import ReadTx, TransferRecord, WriteTx
+from .store import ReadTx, TransferRecord, Wanted, WriteTx
 from .validation import exact_fields, text
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 DISPATCH, RECEIVE, REJECT = "lot.dispatch", "lot.receive", "lot.reject"
 DEFAULT_TOLERANCE = "0.01"
+TOLERANCE = "mass_tolerance"  # the meta entry that fixes it for this ledger
 
 
 def transfer_id(index: int) -> str:
@@ -108,7 +109,19 @@ def apply_reject(tx: WriteTx, entry: Applied) -> None:
 
 def tolerance(tx: ReadTx) -> Fraction:
     """Return the ledger's mass tolerance, fixed in `meta` at init so a rebuild flags the same transfers."""
-    return Fraction(tx.meta("mass_tolerance") or DEFAULT_TOLERANCE)
+    return Fraction(tx.meta(TOLERANCE) or DEFAULT_TOLERANCE)
+
+
+def dispatch_wants(body: dict[str, Any]) -> Wanted:
+    return Wanted(lots=(body["lot_id"],), parties=(body["to_party"],))
+
+
+def receive_wants(body: dict[str, Any]) -> Wanted:
+    return Wanted(transfers=(body["transfer_id"],), meta=(TOLERANCE,))
+
+
+def reject_wants(body: dict[str, Any]) -> Wanted:
+    return Wanted(transfers=(body["transfer_id"],))
 
 
 def dispatch_result(index: int, body: dict[str, Any]) -> dict[str, Any]:

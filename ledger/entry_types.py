@@ -8,9 +8,10 @@ from typing import Any
 
 from . import custody, declarations, lots, parties, transformations
 from .errors import InvalidInput
-from .store import WriteTx
+from .store import Wanted, WriteTx
 
 Body = dict[str, Any]
+NOTHING = Wanted()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class EntryType:
     it (see `Applied.checked`); `apply` enforces the rules against
     the current state and updates the projections (replayed by rebuild);
     `result` derives what the submitter gets back from the entry alone, so an
-    idempotent retry receives the same answer.
+    idempotent retry receives the same answer; `wants` names, from a checked
+    body, the rows `apply` will read, so the log reads them with the head.
     """
 
     name: str
@@ -45,6 +47,7 @@ class EntryType:
     apply: Callable[[WriteTx, Applied], None]
     result: Callable[[int, Body], Body]
     issues_token: bool = False
+    wants: Callable[[Body], Wanted] = lambda _body: NOTHING
 
 
 def _party_result(index: int, body: Body) -> Body:
@@ -82,11 +85,14 @@ register(EntryType(parties.REGISTER, parties.check_register, _register_party, _p
 register(EntryType(parties.ROTATE, parties.check_rotate, _key_change(parties.ROTATE), _party_result))
 register(EntryType(parties.REVOKE, parties.check_revoke, _key_change(parties.REVOKE), _party_result))
 register(EntryType(lots.REGISTER, lots.check_register, lots.apply_register, lots.register_result))
-register(EntryType(custody.DISPATCH, custody.check_dispatch, custody.apply_dispatch, custody.dispatch_result))
-register(EntryType(custody.RECEIVE, custody.check_receive, custody.apply_receive, custody.close_result))
-register(EntryType(custody.REJECT, custody.check_reject, custody.apply_reject, custody.close_result))
+register(EntryType(custody.DISPATCH, custody.check_dispatch, custody.apply_dispatch, custody.dispatch_result,
+                   wants=custody.dispatch_wants))
+register(EntryType(custody.RECEIVE, custody.check_receive, custody.apply_receive, custody.close_result,
+                   wants=custody.receive_wants))
+register(EntryType(custody.REJECT, custody.check_reject, custody.apply_reject, custody.close_result,
+                   wants=custody.reject_wants))
 register(EntryType(transformations.TRANSFORM, transformations.check_transform, transformations.apply_transform,
-                   transformations.transform_result))
+                   transformations.transform_result, wants=transformations.transform_wants))
 register(EntryType(declarations.ISSUE, declarations.check_issue, declarations.apply_issue, declarations.issue_result))
 register(EntryType(declarations.WITHDRAW, declarations.check_withdraw, declarations.apply_withdraw,
                    declarations.withdraw_result))

@@ -32,7 +32,7 @@ from .errors import (
     UnknownKey,
 )
 from .signing import Signer, key_id
-from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, WriteTx
+from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, Wanted, WriteTx
 
 
 REPORT_CONTEXT = b"scrapledger verification report v1\n"
@@ -96,9 +96,10 @@ class Log:
                 name_item(error, position)
             raise
         verified = self._verify_signatures(batch, keys, itemised)
+        wanted = Wanted.union([Wanted(parties=(actor,), keys=[signed.key_id for signed in batch]),
+                               *(lookup(signed.type).wants(signed.body) for signed in batch)])
         with self.store.write() as tx:
-            head, stored, roots = tx.open_append([signed.submission_id for signed in batch], [actor],
-                                                 [signed.key_id for signed in batch])
+            head, stored, roots = tx.open_append([signed.submission_id for signed in batch], wanted)
             appender = _Appender(head.size, head.entry_hash or GENESIS_PREV_HASH,
                                  max(now, parse_time(head.recorded_at)) if head.recorded_at else now, stored, roots)
             results = []

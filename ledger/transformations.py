@@ -14,7 +14,7 @@ from . import composition
 from .errors import InvalidInput, MassImbalance
 from .lots import check_description, held_lot, lot_id
 from .masses import format_kg, parse_kg
-from .store import LotRecord, TransformationRecord, WriteTx
+from .store import LotRecord, TransformationRecord, Wanted, WriteTx
 from .validation import exact_fields, text
 
 if TYPE_CHECKING:
@@ -100,6 +100,10 @@ def apply_transform(tx: WriteTx, entry: Applied) -> None:
     tx.insert_transformation(TransformationRecord(
         entry.index, entry.actor, body["kind"], entry.recorded_at, input_g, added, output_g, losses,
         input_g + added - output_g - losses, _family(inputs)))
+
+
+def transform_wants(body: dict[str, Any]) -> Wanted:
+    return Wanted(lots=body["inputs"])
 
 
 def transform_result(index: int, body: dict[str, Any]) -> dict[str, Any]:

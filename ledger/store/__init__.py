@@ -3,8 +3,9 @@
 from .database import Store
 from .declarations_tx import AuditJob, CertificateRecord, DeclarationRecord
 from .lots_tx import Ancestry, LotFilter, LotRecord, TransferRecord, TransformationRecord
-from .transactions import Head, KeyRecord, PartyRecord, ReadTx, StoredCheckpoint, StoredEntry, WriteTx
+from .transactions import Head, KeyRecord, PartyRecord, ReadTx, StoredCheckpoint, StoredEntry, Wanted, WriteTx
 
 __all__ = [
     "AuditJob", "CertificateRecord", "DeclarationRecord",
-    "Ancestry", "LotFilter", "LotRecord", "TransferRecord", "TransformationRecord","Head", "KeyRecord", "PartyRecord", "ReadTx", "Store", "StoredCheckpoint", "StoredEntry", "WriteTx"]
+    "Ancestry", "LotFilter", "LotRecord", "TransferRecord", "TransformationRecord","Head", "KeyRecord", "PartyRecord", "ReadTx", "Store", "StoredCheckpoint", "StoredEntry", "Wanted",
+    "WriteTx"]

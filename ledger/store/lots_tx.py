@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from json.scanner import make_scanner
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, or_, select
@@ -16,6 +17,9 @@ from sqlalchemy.sql import Select
 from . import ancestry_json
 from .direct_sql import DirectSql
 from .tables import LotAccessRow, LotEdgeRow, LotOriginRow, LotRow, TransferRow
+
+
+Read = tuple[str, Sequence[Any], Callable[[list[tuple[Any, ...]]], None]]  # a query, its parameters, who takes its rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,11 @@ _TRANSFER_COLUMNS = ("transfer_id", "lot_id", "sender", "receiver", "declared_g"
 _SCAN = make_scanner(json.JSONDecoder())  # what json.loads runs after its checks, for `_loads`
 _SORTED_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True) without a new encoder a call
 _BOOLEANS = frozenset({"discrepancy", "transfers_ownership"})
-_SELECT_LOT = (f"SELECT {', '.join(f'lots.{name}' for name in _LOT_COLUMNS)}, lot_origins.country, lot_origins.grams"
-               " FROM lots LEFT JOIN lot_origins ON lot_origins.lot_id = lots.lot_id WHERE lots.lot_id = ?")
+_SELECT_LOTS_WHERE = (f"SELECT {', '.join(f'lots.{name}' for name in _LOT_COLUMNS)}, lot_origins.country,"
+                      " lot_origins.grams FROM lots LEFT JOIN lot_origins ON lot_origins.lot_id = lots.lot_id WHERE ")
+_SELECT_LOT = _SELECT_LOTS_WHERE + "lots.lot_id = ?"
 _SELECT_TRANSFER = f"SELECT {', '.join(_TRANSFER_COLUMNS)} FROM transfers WHERE transfer_id = ?"
+_SELECT_LOT_OF_TRANSFER = _SELECT_LOTS_WHERE + "lots.lot_id = (SELECT lot_id FROM transfers WHERE transfer_id = ?)"
 _INSERT_LOT = (f"INSERT INTO lots ({', '.join(_LOT_COLUMNS)}, created_mass_g)"
                f" VALUES ({', '.join('?' * (len(_LOT_COLUMNS) + 1))})")
 _INSERT_TRANSFER = (f"INSERT INTO transfers ({', '.join(_TRANSFER_COLUMNS)})"
@@ -129,11 +135,7 @@ class LotReads:
     sql: DirectSql
 
     def lot(self, lot_id: str) -> LotRecord | None:
-        rows = self.sql.all(_SELECT_LOT, (lot_id,))  # one row per origin country (one with NULLs if none)
-        if not rows:
-            return None
-        width = len(_LOT_COLUMNS)
-        return _lot_record(rows[0], {row[width]: row[width + 1] for row in rows if row[width] is not None})
+        return _lots_from(self.sql.all(_SELECT_LOT, (lot_id,))).get(lot_id)
 
     def lots(self, where: LotFilter, after: str | None, limit: int) -> list[LotRecord]:
         """Return lots matching `where`, ordered by creation entry then id, after the cursor `after`."""
@@ -239,10 +241,36 @@ class LotReads:
 
 
 class LotWrites:
+    """Projection writes; each forgets what the transaction remembered of the rows it changes (WriteTx)."""
+
     connection: Connection
     sql: DirectSql
+    _lots: dict[str, LotRecord | None]
+    _transfers: dict[str, TransferRecord | None]
+
+    def lot_reads(self, lot_ids: Sequence[str], transfer_ids: Sequence[str]) -> list[Read]:
+        """Return the reads that bring these lots, and these transfers with the lots they carry, into memory.
+
+        One plain primary-key query per row: sent together, each costs the
+        database less than one query over a list of ids.
+        """
+        reads: list[Read] = []
+        for lot_id in lot_ids:
+            reads.append((_SELECT_LOT, (lot_id,), partial(self._remember_lots, (lot_id,))))
+        for transfer_id in transfer_ids:
+            reads.append((_SELECT_TRANSFER, (transfer_id,), partial(self._remember_transfer, transfer_id)))
+            reads.append((_SELECT_LOT_OF_TRANSFER, (transfer_id,), partial(self._remember_lots, ())))
+        return reads
+
+    def _remember_lots(self, asked: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        self._lots.update(dict.fromkeys(asked))
+        self._lots.update(_lots_from(rows))
+
+    def _remember_transfer(self, transfer_id: str, rows: list[tuple[Any, ...]]) -> None:
+        self._transfers[transfer_id] = _transfer_record(rows[0]) if rows else None
 
     def insert_lot(self, lot: LotRecord) -> None:
+        self._lots.pop(lot.lot_id, None)
         values = [getattr(lot, name) for name in _LOT_COLUMNS]
         values[11] = _SORTED_JSON.encode(lot.attributes)
         values[12] = _SORTED_JSON.encode(lot.composition)
@@ -252,6 +280,7 @@ class LotWrites:
 
     def update_lot(self, lot: LotRecord, **changes: Any) -> LotRecord:
         """Store the changed fields of a lot and return the new record."""
+        self._lots.pop(lot.lot_id, None)
         updated = replace(lot, **changes)
         columns = {name: value for name, value in changes.items() if name != "origins"}
         if "composition" in columns:
@@ -272,6 +301,7 @@ class LotWrites:
         self.sql.many("INSERT INTO lot_edges (child, parent, entry_index) VALUES (?, ?, ?)", edges)
 
     def insert_transfer(self, transfer: TransferRecord) -> None:
+        self._transfers.pop(transfer.transfer_id, None)
         values = [getattr(transfer, name) for name in _TRANSFER_COLUMNS]
         values[7], values[15] = bool(transfer.transfers_ownership), bool(transfer.discrepancy)
         values[14] = None if transfer.outcome is None else _SORTED_JSON.encode(transfer.outcome)
@@ -283,6 +313,8 @@ class LotWrites:
         A consumed lot never changes again, so its provenance node is
         rendered now, once, and read as stored ever after (`ancestry_json`).
         """
+        for lot_id in lot_ids:
+            self._lots.pop(lot_id, None)
         listed = self.sql.listed(lot_ids)
         ids = self.sql.values("VARCHAR")
         self.sql.run(f"UPDATE lots SET status = 'consumed', consumed_entry = ? WHERE lot_id IN ({ids})",
@@ -291,6 +323,7 @@ class LotWrites:
 
     def close_transfer(self, transfer: TransferRecord, **changes: Any) -> TransferRecord:
         """Record a receipt or rejection; a closed transfer never changes again, so its node is rendered now."""
+        self._transfers.pop(transfer.transfer_id, None)
         updated = replace(transfer, **changes)
         columns = dict(changes)
         if "outcome" in columns:
@@ -337,6 +370,17 @@ def _loads(text: Any) -> Any:
     except Exception:  # anything unusual: let json.loads decide, and raise what it raises
         return json.loads(text)
     return value if end == len(text) else json.loads(text)
+
+
+def _lots_from(rows: Iterable[Sequence[Any]]) -> dict[str, LotRecord]:
+    """Return the lots of rows selected by `_SELECT_LOTS_WHERE`: one row per origin country (NULLs if none)."""
+    width = len(_LOT_COLUMNS)
+    grouped: dict[str, tuple[Sequence[Any], dict[str, int]]] = {}
+    for row in rows:
+        origins = grouped.setdefault(row[0], (row, {}))[1]
+        if row[width] is not None:
+            origins[row[width]] = row[width + 1]
+    return {lot_id: _lot_record(row, origins) for lot_id, (row, origins) in grouped.items()}
 
 
 def _lot_record(row: Sequence[Any], origins: dict[str, int]) -> LotRecord:

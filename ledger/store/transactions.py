@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select
@@ -14,7 +14,7 @@ from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
-from .lots_tx import LotReads, LotWrites
+from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord
 from .tables import (
     PROJECTION_TABLES,
     CheckpointRow,
@@ -35,6 +35,23 @@ class Head:
     size: int
     entry_hash: bytes | None
     recorded_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What an append's checks will read, named before the write lock is taken (see WriteTx.open_append)."""
+
+    parties: Sequence[str] = ()
+    keys: Sequence[str] = ()
+    lots: Sequence[str] = ()
+    transfers: Sequence[str] = ()  # each read with the lot it carries
+    meta: Sequence[str] = ()
+
+    @classmethod
+    def union(cls, many: Iterable[Wanted]) -> Wanted:
+        """Return everything any of `many` wants."""
+        many = list(many)
+        return cls(*([name for wanted in many for name in getattr(wanted, field)] for field in cls.__slots__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,7 @@ _HEAD_ROW = ("SELECT NULL, idx, NULL, entry_hash, recorded_at"
              " FROM (SELECT idx, entry_hash, recorded_at FROM entries ORDER BY idx DESC LIMIT 1) AS newest")
 _SELECT_PARTY = ("SELECT party_id, legal_name, registration_number, country, roles, registered_at"
                  " FROM parties WHERE party_id = ?")
+_SELECT_META = "SELECT value FROM meta WHERE name = ?"
 _SELECT_KEY = "SELECT key_id, party_id, public_key, added_at, ended_at, end_reason FROM party_keys WHERE key_id = ?"
 # The roots of the tree of every entry (merkle.root_keys of the log size): at each level whose bit is
 # set in the size, the node just left of the size's boundary. 63 levels cover any 64-bit index.
@@ -191,22 +209,26 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
         return found
 
     def meta(self, name: str) -> str | None:
-        row = self.sql.one("SELECT value FROM meta WHERE name = ?", (name,))
+        row = self.sql.one(_SELECT_META, (name,))
         return None if row is None else str(row[0])
 
 
 class WriteTx(ReadTx, LotWrites, DeclarationWrites):
     """The serialised writer's transaction: appends and projection updates.
 
-    Parties and keys read here are remembered until this transaction changes
-    them: it holds the write lock, so nothing else can, and a batch of a
-    thousand entries by one party then reads its roles and key once.
+    Parties, keys, lots, transfers and meta values read here are remembered
+    until this transaction changes them: it holds the write lock, so nothing
+    else can, and a batch of a thousand entries by one party then reads its
+    roles and key once. Every write method forgets the rows it changes.
     """
 
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self._parties: dict[str, PartyRecord | None] = {}
         self._keys: dict[str, KeyRecord | None] = {}
+        self._lots: dict[str, LotRecord | None] = {}
+        self._transfers: dict[str, TransferRecord | None] = {}
+        self._meta: dict[str, str | None] = {}
 
     def party(self, party_id: str) -> PartyRecord | None:
         if party_id not in self._parties:
@@ -218,27 +240,48 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
             self._keys[key_id] = super().key(key_id)
         return self._keys[key_id]
 
-    def open_append(self, submission_ids: Iterable[str], party_ids: Iterable[str], key_ids: Iterable[str]
+    def lot(self, lot_id: str) -> LotRecord | None:
+        if lot_id not in self._lots:
+            self._lots[lot_id] = super().lot(lot_id)
+        return self._lots[lot_id]
+
+    def transfer(self, transfer_id: str) -> TransferRecord | None:
+        if transfer_id not in self._transfers:
+            self._transfers[transfer_id] = super().transfer(transfer_id)
+        return self._transfers[transfer_id]
+
+    def meta(self, name: str) -> str | None:
+        if name not in self._meta:
+            self._meta[name] = super().meta(name)
+        return self._meta[name]
+
+    def open_append(self, submission_ids: Iterable[str], wanted: Wanted
                     ) -> tuple[Head, dict[str, StoredEntry], dict[NodeKey, bytes]]:
         """Return what an append reads first, all in one round trip to the database.
 
         That is the head, the stored entries among `submission_ids` and the
         Merkle nodes the next leaf hangs from (the roots of the current tree).
-        The parties and keys named are read into this transaction's memory,
-        for the role and key checks that follow. Every round trip made under
-        the write lock is time in which no other append can run.
+        What `wanted` names is read into this transaction's memory, for the
+        checks that follow. Every round trip made under the write lock is
+        time in which no other append can run.
         """
         heads = _head_queries(submission_ids, True)
-        parties, keys = sorted(set(party_ids)), sorted(set(key_ids))
-        results = self.sql.together([*heads, *[(_SELECT_PARTY, (party_id,)) for party_id in parties],
-                                     *[(_SELECT_KEY, (key_id,)) for key_id in keys], (_FRONTIER, ())])
+        roots: dict[NodeKey, bytes] = {}
+        reads: list[Read] = [
+            (_FRONTIER, (), lambda rows: roots.update({(level, idx): bytes(value) for level, idx, value in rows})),
+            *[(_SELECT_PARTY, (party_id,), partial(_remember, self._parties, party_id, _party_from))
+              for party_id in sorted(set(wanted.parties))],
+            *[(_SELECT_KEY, (key_id,), partial(_remember, self._keys, key_id, _key_from))
+              for key_id in sorted(set(wanted.keys))],
+            *self.lot_reads(sorted(set(wanted.lots)), sorted(set(wanted.transfers))),
+            *[(_SELECT_META, (name,), partial(_remember, self._meta, name, lambda row: str(row[0])))
+              for name in sorted(set(wanted.meta))],
+        ]
+        results = self.sql.together([*heads, *[(query, params) for query, params, _take in reads]])
+        for (_query, _params, take), rows in zip(reads, results[len(heads):], strict=True):
+            take(rows)
         head, stored = _read_head(results[:len(heads)])
-        read = iter(results[len(heads):])
-        for party_id, rows in zip(parties, read):
-            self._parties[party_id] = _party_from(rows[0]) if rows else None
-        for key_id, rows in zip(keys, read):
-            self._keys[key_id] = _key_from(rows[0]) if rows else None
-        return head, stored, {(level, idx): bytes(value) for level, idx, value in next(read)}
+        return head, stored, roots
 
     def insert_entries(self, entries: Sequence[Any]) -> None:
         """Insert built entries (ledger.entries.Entry) in one statement."""
@@ -279,6 +322,7 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
                      (token_hash, party_id, created_at))
 
     def set_meta(self, name: str, value: str) -> None:
+        self._meta.pop(name, None)
         self.connection.execute(insert(MetaRow), [{"name": name, "value": value}])
 
     def replace_meta(self, name: str, value: str) -> None:
@@ -287,8 +331,8 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
 
     def clear_projections(self) -> None:
         """Empty every projection table, before a rebuild from the log."""
-        self._parties.clear()
-        self._keys.clear()
+        for remembered in (self._parties, self._keys, self._lots, self._transfers):
+            remembered.clear()
         for name in PROJECTION_TABLES:
             self.connection.execute(delete(SQLModel.metadata.tables[name]))
 
@@ -324,6 +368,12 @@ def _read_head(results: Iterable[list[tuple[Any, ...]]]) -> tuple[Head, dict[str
             else:
                 found[row[0]] = StoredEntry(row[1], bytes(row[2]), bytes(row[3]))
     return newest, found
+
+
+def _remember(memory: dict[str, Any], name: str, record: Callable[[tuple[Any, ...]], Any],
+              rows: list[tuple[Any, ...]]) -> None:
+    """Keep the record made of the first row read for `name` (None: there is none)."""
+    memory[name] = record(rows[0]) if rows else None
 
 
 def _party_from(row: tuple[Any, ...]) -> PartyRecord:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.client import ClientError
-from tests.factories import dispatch_body, lot_body
+from tests.factories import dispatch_body, lot_body, output, receipt_body, transform_body
 
 
 @pytest.fixture
@@ -66,3 +66,36 @@ def test_a_batch_of_one_still_names_its_item(recycler):
     with pytest.raises(ClientError) as failure:
         recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", lot_body(hs_code="72"))]})
     assert failure.value.problem["field"] == "items[0].body.hs_code"
+
+
+def test_a_batch_cannot_dispatch_the_same_lot_twice(recycler):
+    lot = recycler.submit("/v1/lots", "lot.register", lot_body())["result"]["lot_id"]
+    items = [recycler.signed("lot.dispatch", dispatch_body(lot, "ijmuiden-steel")),
+             recycler.signed("lot.dispatch", dispatch_body(lot, "ijmuiden-steel", transport_reference="CMR 2"))]
+    with pytest.raises(ClientError) as failure:
+        recycler.post("/v1/batches", {"items": items})
+    assert failure.value.problem["title"] == "lot in transit"
+    assert failure.value.problem["field"] == "items[1].body.lot_id"
+
+
+def test_a_batch_cannot_dispatch_a_lot_it_melted_earlier(recycler):
+    lots = [recycler.submit("/v1/lots", "lot.register", lot_body(reference=f"RTM-{n}"))["result"]["lot_id"]
+            for n in range(2)]
+    items = [recycler.signed("lot.transform", transform_body("blend", lots, [output("48000")], losses="760")),
+             recycler.signed("lot.dispatch", dispatch_body(lots[0], "ijmuiden-steel"))]
+    with pytest.raises(ClientError) as failure:
+        recycler.post("/v1/batches", {"items": items})
+    assert failure.value.problem["title"] == "lot consumed"
+    assert failure.value.problem["field"] == "items[1].body.lot_id"
+
+
+def test_a_batch_cannot_receive_the_same_transfer_twice(recycler, make_party):
+    smelter = make_party("hamburg-copper", roles=("smelter",))
+    lot = recycler.submit("/v1/lots", "lot.register", lot_body())["result"]["lot_id"]
+    transfer = recycler.submit(f"/v1/lots/{lot}/dispatches", "lot.dispatch",
+                               dispatch_body(lot, "hamburg-copper"))["result"]["transfer_id"]
+    items = [smelter.signed("lot.receive", receipt_body(transfer)), smelter.signed("lot.receive", receipt_body(transfer))]
+    with pytest.raises(ClientError) as failure:
+        smelter.post("/v1/batches", {"items": items})
+    assert failure.value.problem["title"] == "transfer closed"
+    assert failure.value.problem["field"] == "items[1].body.transfer_id"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from ledger import merkle
 from ledger.entries import Entry
-from ledger.store import Store
+from ledger.store import LotRecord, Store, Wanted
 from ledger.store.transactions import Head
 
 
@@ -65,7 +66,7 @@ def test_opening_an_append_reads_the_roots_of_the_tree_at_every_size(empty):
     nodes: dict[tuple[int, int], bytes] = {}
     for size in range(40):
         with empty.write() as tx:
-            head, _stored, roots = tx.open_append([], [], [])
+            head, _stored, roots = tx.open_append([], Wanted())
 
             assert head.size == size
             assert roots == {key: nodes[key] for key in merkle.root_keys(size)}
@@ -78,8 +79,8 @@ def test_opening_an_append_reads_the_head_stored_submissions_and_named_parties_a
         party, key = tx.party(first.party), tx.key(first.key_id)
 
     with pytest.raises(Undone), store.write() as tx:
-        head, stored, roots = tx.open_append([first.submission_id, "never-submitted"], [first.party, "nobody"],
-                                             [first.key_id])
+        head, stored, roots = tx.open_append([first.submission_id, "never-submitted"],
+                                             Wanted(parties=[first.party, "nobody"], keys=[first.key_id]))
         tx.sql.run("DELETE FROM party_keys")  # what the transaction has read, it no longer asks the database for
         tx.sql.run("DELETE FROM parties")
 
@@ -89,4 +90,24 @@ def test_opening_an_append_reads_the_head_stored_submissions_and_named_parties_a
         assert tx.party(first.party) == party
         assert tx.party("nobody") is None
         assert tx.key(first.key_id) == key
+        raise Undone
+
+
+HMS_LOT = LotRecord("lot-7", 7, "yard-rtm", "2026-11-22T09:00:00Z", "registered", "yard-rtm", "yard-rtm", "active",
+                    24_380_000, "ferrous", "post_consumer", {"material_family": "ferrous"},
+                    {"post_consumer": 24_380_000}, {"NL": 24_380_000})
+
+
+def test_an_append_remembers_the_lots_it_wants_until_it_changes_them(empty):
+    with empty.write() as tx:
+        tx.insert_lot(HMS_LOT)
+
+    with pytest.raises(Undone), empty.write() as tx:
+        tx.open_append([], Wanted(lots=[HMS_LOT.lot_id, "lot-404"]))
+        tx.sql.run("UPDATE lots SET mass_g = 1 WHERE lot_id = ?", (HMS_LOT.lot_id,))
+
+        assert tx.lot(HMS_LOT.lot_id) == HMS_LOT  # remembered: not asked again
+        assert tx.lot("lot-404") is None
+        moved = tx.update_lot(HMS_LOT, status="in_transit", open_transfer="tr-9")
+        assert tx.lot(HMS_LOT.lot_id) == replace(moved, mass_g=1)  # changed: read again
         raise Undone
