@@ -190,8 +190,9 @@ def _postgres_engine(url: str) -> Engine:
     """
     # Generic plans: in the default (auto) mode PostgreSQL kept re-planning the append's prepared
     # statements on every execution, a sixth of the backend's time per append.
+    # psycopg's own automatic preparation is off: on rollback it would deallocate ours too (see libpq).
     engine = create_engine(url, pool_size=5, max_overflow=10,
-                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "prepare_threshold": None,
                                          "options": "-c plan_cache_mode=force_generic_plan"})
 
     @event.listens_for(engine, "before_cursor_execute")

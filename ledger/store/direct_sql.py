@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from .libpq import Pipeline
+
 Params = Sequence[Any]
 ROWS_PER_INSERT = 100  # rows in one multi-row INSERT: well under either engine's limit on parameters
 
@@ -29,9 +31,10 @@ ROWS_PER_INSERT = 100  # rows in one multi-row INSERT: well under either engine'
 class DirectSql:
     """Runs fixed SQL text inside one SQLAlchemy connection's current transaction."""
 
-    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres", "_deferred")
+    __slots__ = ("_connection", "_driver", "_cursor", "_error", "_pyformat", "postgres", "_deferred", "_pipeline")
 
     _texts: ClassVar[dict[str, str]] = {}  # `?` text -> psycopg `%s` text, shared by every transaction
+    _numbers: ClassVar[dict[str, bytes]] = {}  # `?` text -> libpq `$1` text
     _multi: ClassVar[dict[tuple[str, int], str]] = {}  # (single-row INSERT, row count) -> multi-row INSERT
 
     def __init__(self, connection: Connection) -> None:
@@ -42,6 +45,7 @@ class DirectSql:
         self._pyformat = connection.dialect.paramstyle != "qmark"
         self.postgres = connection.dialect.name == "postgresql"
         self._deferred: list[tuple[str, Params]] | None = None
+        self._pipeline: Pipeline | None = None
 
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         """Return the first row of a query, or None."""
@@ -55,28 +59,26 @@ class DirectSql:
         return self._execute(sql, params).fetchall()  # type: ignore[no-any-return]
 
     def together(self, queries: Sequence[tuple[str, Params]]) -> list[list[tuple[Any, ...]]]:
-        """Return the rows of each query, all sent in one round trip (PostgreSQL pipeline) after any held writes.
+        """Return the rows of each query, all sent in one round trip after any held writes (PostgreSQL).
 
         On SQLite, which has no round trips, they simply run in order.
         """
         if self._deferred is None:
             return [self.all(sql, params) for sql, params in queries]
         held, self._deferred = self._deferred, []
-        cursors = [self._driver.cursor() for _query in queries]
+        statements = [*held, *queries]
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self._driver)
         try:
-            with self._driver.pipeline():
-                for text, params in held:
-                    self._cursor_now().execute(text, params)
-                for cursor, (sql, params) in zip(cursors, queries, strict=True):
-                    cursor.execute(self._text(sql), params)
+            rows = self._pipeline.run([(self._numbered(sql), params) for sql, params in statements])
         except self._error as exc:
-            self._raise(exc, "; ".join([text for text, _params in held] + [sql for sql, _params in queries]), ())
-        return [cursor.fetchall() for cursor in cursors]
+            self._raise(exc, "; ".join(sql for sql, _params in statements), ())
+        return rows[len(held):]
 
     def run(self, sql: str, params: Params = ()) -> None:
         """Execute one statement that returns no rows."""
         if self._deferred is not None:
-            self._deferred.append((self._text(sql), params))
+            self._deferred.append((sql, params))
             return
         self._execute(sql, params)
 
@@ -94,9 +96,9 @@ class DirectSql:
     def defer_writes(self) -> None:
         """From now on, hold statements whose results nobody reads and send them together (PostgreSQL).
 
-        They are sent, in order and in one round trip (psycopg pipeline mode),
-        before the next query that reads, before any SQLAlchemy statement on
-        this connection, and by `flush` before commit. The database runs them
+        They are sent, in order and in one round trip (libpq pipeline mode, see
+        `libpq`), before the next query that reads, before any SQLAlchemy
+        statement on this connection, and by `flush` before commit. The database runs them
         in the order given, so every read sees the writes made before it; an
         error in one surfaces at the flush, wrapped like any other.
         """
@@ -105,16 +107,8 @@ class DirectSql:
 
     def flush(self) -> None:
         """Send every held statement and wait for them."""
-        held, self._deferred = self._deferred, ([] if self._deferred is not None else None)
-        if not held:
-            return
-        cursor = self._cursor_now()
-        try:
-            with self._driver.pipeline():
-                for text, params in held:
-                    cursor.execute(text, params)
-        except self._error as exc:
-            self._raise(exc, "; ".join(text for text, _params in held), ())
+        if self._deferred:
+            self.together([])
 
     def values(self, sql_type: str) -> str:
         """Return a subquery yielding the values of one parameter made by `listed` (for `IN (...)`)."""
@@ -154,6 +148,15 @@ class DirectSql:
         text = self._texts.get(sql)
         if text is None:
             text = self._texts[sql] = sql.replace("%", "%%").replace("?", "%s")  # `%` is an operator here
+        return text
+
+    @classmethod
+    def _numbered(cls, sql: str) -> bytes:
+        text = cls._numbers.get(sql)
+        if text is None:
+            parts = sql.split("?")
+            text = cls._numbers[sql] = "".join(
+                part + (f"${number}" if number < len(parts) else "") for number, part in enumerate(parts, 1)).encode()
         return text
 
     def _raise(self, exc: Exception, text: str, params: Any) -> None:
