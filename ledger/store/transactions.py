@@ -105,12 +105,13 @@ _SELECT_PARTY = ("SELECT party_id, legal_name, registration_number, country, rol
 _SELECT_META = "SELECT value FROM meta WHERE name = ?"
 _SELECT_KEY = "SELECT key_id, party_id, public_key, added_at, ended_at, end_reason FROM party_keys WHERE key_id = ?"
 # The roots of the tree of every entry (merkle.root_keys of the log size): at each level whose bit is
-# set in the size, the node just left of the size's boundary. 63 levels cover any 64-bit index.
-_FRONTIER = ("WITH RECURSIVE levels(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM levels WHERE level < 62)"
-             " SELECT tree_nodes.level, tree_nodes.idx, tree_nodes.hash"
-             " FROM levels JOIN (SELECT max(idx) + 1 AS size FROM entries) AS head"
-             " ON ((head.size >> levels.level) & 1) = 1"
-             " JOIN tree_nodes ON tree_nodes.level = levels.level AND tree_nodes.idx = (head.size >> levels.level) - 1")
+# set in the size, the node just left of the size's boundary. Levels stop at the size's highest bit.
+_FRONTIER = ("WITH RECURSIVE head(size) AS (SELECT max(idx) + 1 FROM entries),"
+             " levels(level) AS (SELECT 0 FROM head WHERE size > 0"
+             " UNION ALL SELECT level + 1 FROM levels, head WHERE (head.size >> (levels.level + 1)) > 0)"
+             " SELECT tree_nodes.level, tree_nodes.idx, tree_nodes.hash FROM levels, head, tree_nodes"
+             " WHERE ((head.size >> levels.level) & 1) = 1"
+             " AND tree_nodes.level = levels.level AND tree_nodes.idx = (head.size >> levels.level) - 1")
 
 
 class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
