@@ -265,8 +265,14 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
         What `wanted` names is read into this transaction's memory, for the
         checks that follow. Every round trip made under the write lock is
         time in which no other append can run.
+
+        SQLite has no round trips: there the head is read alone, the roots at
+        their first use, and what `wanted` names when the checks ask for it.
         """
         heads = _head_queries(submission_ids, True)
+        if not self.sql.postgres:
+            head, stored = _read_head(self.sql.together(heads))
+            return head, stored, _RootsOnFirstUse(self.sql)
         roots: dict[NodeKey, bytes] = {}
         reads: list[Read] = [
             (_FRONTIER, (), lambda rows: roots.update({(level, idx): bytes(value) for level, idx, value in rows})),
@@ -342,6 +348,22 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
 def nodes_query(count: int) -> str:
     """Return the SQL that `ReadTx.nodes` sends for `count` keys (level, idx pairs as parameters)."""
     return "SELECT level, idx, hash FROM tree_nodes WHERE " + " OR ".join(["(level = ? AND idx = ?)"] * count)
+
+
+class _RootsOnFirstUse(dict[NodeKey, bytes]):
+    """The roots of the tree, read when the first of them is asked for (an even index asks for none)."""
+
+    def __init__(self, sql: DirectSql) -> None:
+        super().__init__()
+        self._sql: DirectSql | None = sql
+
+    def __missing__(self, key: NodeKey) -> bytes:
+        if self._sql is not None:
+            self.update({(level, idx): bytes(value) for level, idx, value in self._sql.all(_FRONTIER)})
+            self._sql = None
+            if key in self:
+                return self[key]
+        raise KeyError(key)
 
 
 def _head_queries(submission_ids: Iterable[str], head: bool) -> list[tuple[str, list[str]]]:

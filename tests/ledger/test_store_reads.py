@@ -10,7 +10,8 @@ import pytest
 
 from ledger import merkle
 from ledger.entries import Entry
-from ledger.store import LotRecord, Store, Wanted
+from ledger.store import LotRecord, Store, TransferRecord, Wanted
+from ledger.store.direct_sql import DirectSql
 from ledger.store.transactions import Head
 
 
@@ -69,11 +70,11 @@ def test_opening_an_append_reads_the_roots_of_the_tree_at_every_size(empty):
             head, _stored, roots = tx.open_append([], Wanted())
 
             assert head.size == size
-            assert roots == {key: nodes[key] for key in merkle.root_keys(size)}
+            assert {key: roots[key] for key in merkle.root_keys(size)} == {key: nodes[key] for key in merkle.root_keys(size)}
             _append_bare_leaf(tx, size, nodes)
 
 
-def test_opening_an_append_reads_the_head_stored_submissions_and_named_parties_and_keys(store):
+def test_an_append_remembers_the_parties_and_keys_it_has_read(store):
     with store.read() as tx:
         first = Entry.from_bytes(tx.entry(0).data).signed
         party, key = tx.party(first.party), tx.key(first.key_id)
@@ -81,12 +82,14 @@ def test_opening_an_append_reads_the_head_stored_submissions_and_named_parties_a
     with pytest.raises(Undone), store.write() as tx:
         head, stored, roots = tx.open_append([first.submission_id, "never-submitted"],
                                              Wanted(parties=[first.party, "nobody"], keys=[first.key_id]))
+        read = (tx.party(first.party), tx.party("nobody"), tx.key(first.key_id))  # PostgreSQL: read with the head
         tx.sql.run("DELETE FROM party_keys")  # what the transaction has read, it no longer asks the database for
         tx.sql.run("DELETE FROM parties")
 
         assert head == tx.head()
         assert list(stored) == [first.submission_id]
-        assert roots == tx.nodes(merkle.root_keys(head.size))
+        assert {key: roots[key] for key in merkle.root_keys(head.size)} == tx.nodes(merkle.root_keys(head.size))
+        assert read == (party, None, key)
         assert tx.party(first.party) == party
         assert tx.party("nobody") is None
         assert tx.key(first.key_id) == key
@@ -104,10 +107,46 @@ def test_an_append_remembers_the_lots_it_wants_until_it_changes_them(empty):
 
     with pytest.raises(Undone), empty.write() as tx:
         tx.open_append([], Wanted(lots=[HMS_LOT.lot_id, "lot-404"]))
+        read = (tx.lot(HMS_LOT.lot_id), tx.lot("lot-404"))  # PostgreSQL: read with the head
         tx.sql.run("UPDATE lots SET mass_g = 1 WHERE lot_id = ?", (HMS_LOT.lot_id,))
 
+        assert read == (HMS_LOT, None)
         assert tx.lot(HMS_LOT.lot_id) == HMS_LOT  # remembered: not asked again
-        assert tx.lot("lot-404") is None
         moved = tx.update_lot(HMS_LOT, status="in_transit", open_transfer="tr-9")
         assert tx.lot(HMS_LOT.lot_id) == replace(moved, mass_g=1)  # changed: read again
         raise Undone
+
+
+def test_on_postgresql_what_an_append_wants_comes_with_the_head_in_one_round_trip(store, monkeypatch):
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no round trips to save: it reads what the checks ask for when they ask")
+    truck = TransferRecord("tr-8", HMS_LOT.lot_id, "yard-rtm", "smelter-ijm", 24_380_000, 24_380_000, "CMR 55821",
+                           True, 8, "2026-11-22T09:05:00Z", "open")
+    with store.read() as tx:
+        first = Entry.from_bytes(tx.entry(0).data).signed
+    with store.write() as tx:
+        tx.insert_lot(HMS_LOT)
+        tx.insert_transfer(truck)
+    trips = []
+    for method in ("together", "one", "all"):
+        monkeypatch.setattr(DirectSql, method, _counted(getattr(DirectSql, method), method, trips))
+
+    with pytest.raises(Undone), store.write() as tx:
+        tx.open_append([first.submission_id], Wanted(parties=[first.party], keys=[first.key_id],
+                                                     lots=[HMS_LOT.lot_id], transfers=[truck.transfer_id],
+                                                     meta=["mass_tolerance"]))
+        assert tx.party(first.party).party_id == first.party
+        assert tx.key(first.key_id).party_id == first.party
+        assert tx.lot(HMS_LOT.lot_id) == HMS_LOT
+        assert tx.transfer(truck.transfer_id) == truck
+        assert tx.meta("mass_tolerance") == "0.01"
+        raise Undone
+
+    assert trips == ["together"]
+
+
+def _counted(method: Any, name: str, trips: list[str]) -> Any:
+    def counted(self: Any, *args: Any) -> Any:
+        trips.append(name)
+        return method(self, *args)
+    return counted
