@@ -258,7 +258,8 @@ class LotWrites:
         for lot_id in lot_ids:
             reads.append((_SELECT_LOT, (lot_id,), partial(self._remember_lots, (lot_id,))))
         for transfer_id in transfer_ids:
-            reads.append((_SELECT_TRANSFER, (transfer_id,), partial(self._remember_transfer, transfer_id)))
+            reads.append((_SELECT_TRANSFER, (transfer_id,), partial(remember, self._transfers, transfer_id,
+                                                                      _transfer_record)))
             reads.append((_SELECT_LOT_OF_TRANSFER, (transfer_id,), partial(self._remember_lots, ())))
         return reads
 
@@ -266,8 +267,6 @@ class LotWrites:
         self._lots.update(dict.fromkeys(asked))
         self._lots.update(_lots_from(rows))
 
-    def _remember_transfer(self, transfer_id: str, rows: list[tuple[Any, ...]]) -> None:
-        self._transfers[transfer_id] = _transfer_record(rows[0]) if rows else None
 
     def insert_lot(self, lot: LotRecord) -> None:
         self._lots.pop(lot.lot_id, None)
@@ -370,6 +369,11 @@ def _loads(text: Any) -> Any:
     except Exception:  # anything unusual: let json.loads decide, and raise what it raises
         return json.loads(text)
     return value if end == len(text) else json.loads(text)
+
+
+def remember(memory: dict[str, Any], name: str, record: Callable[[Any], Any], rows: list[tuple[Any, ...]]) -> None:
+    """Keep in `memory` the record made of the first row read for `name` (None: there is none)."""
+    memory[name] = record(rows[0]) if rows else None
 
 
 def _lots_from(rows: Iterable[Sequence[Any]]) -> dict[str, LotRecord]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
@@ -14,7 +14,7 @@ from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
-from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord
+from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord, remember
 from .tables import (
     PROJECTION_TABLES,
     CheckpointRow,
@@ -276,12 +276,12 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
         roots: dict[NodeKey, bytes] = {}
         reads: list[Read] = [
             (_FRONTIER, (), lambda rows: roots.update({(level, idx): bytes(value) for level, idx, value in rows})),
-            *[(_SELECT_PARTY, (party_id,), partial(_remember, self._parties, party_id, _party_from))
+            *[(_SELECT_PARTY, (party_id,), partial(remember, self._parties, party_id, _party_from))
               for party_id in sorted(set(wanted.parties))],
-            *[(_SELECT_KEY, (key_id,), partial(_remember, self._keys, key_id, _key_from))
+            *[(_SELECT_KEY, (key_id,), partial(remember, self._keys, key_id, _key_from))
               for key_id in sorted(set(wanted.keys))],
             *self.lot_reads(sorted(set(wanted.lots)), sorted(set(wanted.transfers))),
-            *[(_SELECT_META, (name,), partial(_remember, self._meta, name, lambda row: str(row[0])))
+            *[(_SELECT_META, (name,), partial(remember, self._meta, name, lambda row: str(row[0])))
               for name in sorted(set(wanted.meta))],
         ]
         results = self.sql.together([*heads, *[(query, params) for query, params, _take in reads]])
@@ -391,12 +391,6 @@ def _read_head(results: Iterable[list[tuple[Any, ...]]]) -> tuple[Head, dict[str
             else:
                 found[row[0]] = StoredEntry(row[1], bytes(row[2]), bytes(row[3]))
     return newest, found
-
-
-def _remember(memory: dict[str, Any], name: str, record: Callable[[tuple[Any, ...]], Any],
-              rows: list[tuple[Any, ...]]) -> None:
-    """Keep the record made of the first row read for `name` (None: there is none)."""
-    memory[name] = record(rows[0]) if rows else None
 
 
 def _party_from(row: tuple[Any, ...]) -> PartyRecord:
