@@ -98,9 +98,10 @@ class DirectSql:
 
         They are sent, in order and in one round trip (libpq pipeline mode, see
         `libpq`), before the next query that reads, before any SQLAlchemy
-        statement on this connection, and by `flush` before commit. The database runs them
-        in the order given, so every read sees the writes made before it; an
-        error in one surfaces at the flush, wrapped like any other.
+        statement on this connection, and by `flush` before commit. The
+        database runs them in the order given, so every read sees the writes
+        made before it; an error in one surfaces at the flush, wrapped like
+        any other.
         """
         self._deferred = []
         self._connection.info["direct_sql"] = self  # for the engine's before_cursor_execute hook

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
@@ -26,6 +26,7 @@ from .tables import (
 )
 
 NodeKey = tuple[int, int]
+Remembered = TypeVar("Remembered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,29 +233,19 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites):
         self._meta: dict[str, str | None] = {}
 
     def party(self, party_id: str) -> PartyRecord | None:
-        if party_id not in self._parties:
-            self._parties[party_id] = super().party(party_id)
-        return self._parties[party_id]
+        return _recalled(self._parties, party_id, super().party)
 
     def key(self, key_id: str) -> KeyRecord | None:
-        if key_id not in self._keys:
-            self._keys[key_id] = super().key(key_id)
-        return self._keys[key_id]
+        return _recalled(self._keys, key_id, super().key)
 
     def lot(self, lot_id: str) -> LotRecord | None:
-        if lot_id not in self._lots:
-            self._lots[lot_id] = super().lot(lot_id)
-        return self._lots[lot_id]
+        return _recalled(self._lots, lot_id, super().lot)
 
     def transfer(self, transfer_id: str) -> TransferRecord | None:
-        if transfer_id not in self._transfers:
-            self._transfers[transfer_id] = super().transfer(transfer_id)
-        return self._transfers[transfer_id]
+        return _recalled(self._transfers, transfer_id, super().transfer)
 
     def meta(self, name: str) -> str | None:
-        if name not in self._meta:
-            self._meta[name] = super().meta(name)
-        return self._meta[name]
+        return _recalled(self._meta, name, super().meta)
 
     def open_append(self, submission_ids: Iterable[str], wanted: Wanted
                     ) -> tuple[Head, dict[str, StoredEntry], dict[NodeKey, bytes]]:
@@ -364,6 +355,13 @@ class _RootsOnFirstUse(dict[NodeKey, bytes]):
             if key in self:
                 return self[key]
         raise KeyError(key)
+
+
+def _recalled(memory: dict[str, Remembered], name: str, read: Callable[[str], Remembered]) -> Remembered:
+    """Return what `memory` holds for `name`, reading it with `read` and keeping it the first time."""
+    if name not in memory:
+        memory[name] = read(name)
+    return memory[name]
 
 
 def _head_queries(submission_ids: Iterable[str], head: bool) -> list[tuple[str, list[str]]]:
