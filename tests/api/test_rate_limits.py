@@ -107,3 +107,12 @@ def test_the_in_memory_limiter_forgets_a_window_that_has_passed(app, smelter, mo
     storage.incr("another-key", 60)
 
     assert list(storage.storage) == ["another-key"]
+
+
+def test_a_token_has_an_allowance_on_each_route(client, smelter):
+    exhaust(client, smelter.token)
+    assert client.get("/v1/entries?limit=1", headers=as_bearer(smelter.token)).status_code == 429
+
+    reply = client.get("/v1/lots", headers=as_bearer(smelter.token))
+
+    assert reply.status_code == 200
