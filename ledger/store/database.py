@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ class Store:
             self._writer = self._reader
             self._writer_queue = None
         self._commits = 0
+        self._kept = _KeptConnection(self._writer)
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
@@ -72,8 +74,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
         """Yield the single writer's transaction; commit on success, roll back on any error."""
-        with self._translate_errors(), self._writer.connect() as connection:
-            with _queued(self._writer_queue), connection.begin():  # the pool's checkout and checkin stay outside
+        with self._translate_errors(), self._kept.connection() as connection:
+            with _queued(self._writer_queue), connection.begin():  # taking a connection stays outside
                 tx = WriteTx(connection)
                 info = connection.info  # taken now: once the connection is invalidated it cannot be asked
                 if self.dialect == "postgresql":
@@ -100,6 +102,7 @@ class Store:
 
     def dispose(self) -> None:
         """Close every pooled connection (after fork, at shutdown)."""
+        self._kept.close()
         self._reader.dispose()
         self._writer.dispose()
 
@@ -115,6 +118,60 @@ class Store:
             if exc.connection_invalidated:
                 raise StoreUnavailable("the connection to the database was lost") from exc
             raise Conflict("the database refused the change") from exc
+
+
+class _KeptConnection:
+    """A writer connection kept checked out of the pool from one write transaction to the next.
+
+    A checkout and checkin per append, with the pool's reset, cost a few
+    percent of the append's CPU. Writes are serialised anyway, so one kept
+    connection serves a process; a thread that finds it in use by another
+    thread's write takes one from the pool, as every write did before. It goes back to the pool if it was invalidated (the next write
+    takes a fresh one) or sat idle longer than IDLE_PING_SECONDS (the pool
+    pings it at the next checkout, as any idle connection). A forked child
+    never uses its parent's.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._connection: Connection | None = None
+        self._pid = os.getpid()
+        self._used = 0.0
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Yield the kept connection when it is free and fit, else one from the pool."""
+        if not self._lock.acquire(blocking=False):
+            with self._engine.connect() as connection:
+                yield connection
+            return
+        try:
+            if self._pid != os.getpid():
+                self._connection, self._pid = None, os.getpid()  # the parent's, copied by fork: never touched
+            if self._connection is not None and time.monotonic() - self._used > IDLE_PING_SECONDS:
+                self._release()
+            if self._connection is None:
+                self._connection = self._engine.connect()
+            try:
+                yield self._connection
+            finally:
+                self._used = time.monotonic()
+                if self._connection.invalidated:
+                    self._release()
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Return the kept connection to the pool."""
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._release()
+
+    def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 def _normalise_url(url: str) -> str:

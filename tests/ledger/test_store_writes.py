@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from ledger.errors import Conflict
 from ledger.store import database
@@ -134,3 +136,77 @@ def test_a_failing_write_held_before_queries_sent_together_fails_the_whole_trans
 
     with store.read() as tx:
         assert tx.token_party("9a" * 32) is None
+
+
+def driver_of(tx) -> object:
+    """Return the driver connection under a write transaction."""
+    return tx.connection.connection.dbapi_connection
+
+
+def test_one_write_transaction_after_another_keeps_the_same_connection(store):
+    with store.write() as tx:
+        first = driver_of(tx)
+    with store.write() as tx:
+        assert driver_of(tx) is first
+
+
+class LostConnection(Exception):
+    """What a driver raises when the connection under a transaction is gone."""
+
+
+def test_an_invalidated_kept_connection_is_replaced_by_a_fresh_one(store):
+    with pytest.raises(LostConnection), store.write() as tx:
+        first = driver_of(tx)
+        tx.connection.invalidate()
+        raise LostConnection
+
+    with store.write() as tx:
+        tx.insert_token("b1" * 32, "operator", CREATED)
+        assert driver_of(tx) is not first
+
+    with store.read() as tx:
+        assert tx.token_party("b1" * 32) == "operator"
+
+
+def test_a_kept_connection_idle_too_long_goes_back_to_the_pool_before_the_next_write(store, monkeypatch):
+    with store.write() as tx:
+        tx.insert_token("c1" * 32, "operator", CREATED)
+    checkins = []
+    event.listen(store._writer, "checkin", lambda *_: checkins.append(1))
+    later = time.monotonic() + database.IDLE_PING_SECONDS + 1
+    monkeypatch.setattr(database.time, "monotonic", lambda: later)
+
+    with store.write() as tx:
+        tx.insert_token("c2" * 32, "operator", CREATED)
+
+    assert checkins == [1]  # returned, then taken again (and pinged, on PostgreSQL)
+    with store.read() as tx:
+        assert tx.token_party("c2" * 32) == "operator"
+
+
+def test_writes_from_two_threads_at_once_both_commit(store):
+    started = threading.Barrier(2)
+
+    def write(token_hash: str) -> None:
+        started.wait()
+        with store.write() as tx:
+            tx.insert_token(token_hash, "operator", CREATED)
+
+    threads = [threading.Thread(target=write, args=(value * 32,)) for value in ("d1", "d2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with store.read() as tx:
+        assert tx.token_party("d1" * 32) == tx.token_party("d2" * 32) == "operator"
+
+
+def test_dispose_returns_the_kept_connection_to_the_pool(store):
+    with store.write() as tx:
+        tx.insert_token("e1" * 32, "operator", CREATED)
+    pool = store._writer.pool
+
+    store.dispose()
+
+    assert pool.checkedout() == 0
