@@ -26,6 +26,7 @@ from .log import REPORT_CONTEXT, Log
 from .lots import may_read_everything
 from .parties import KeyRing
 from .store import DeclarationRecord, ReadTx
+from .validation import lowercase_hex
 from .verification import Check, Policy, run_checks, verdict
 
 
@@ -122,10 +123,7 @@ def check_report(report: Any, trusted_vkey: str | None = None) -> CheckedReport:
     if trusted_vkey and report["evidence"].get("log_vkey") != verifier.to_vkey():
         raise MalformedCheckpoint("the report names another log key than the trusted one")
     unsigned = {name: value for name, value in report.items() if name != "signature"}
-    try:
-        signature = bytes.fromhex(str(report["signature"]))
-    except ValueError:
-        raise InvalidInput("signature", "must be hex") from None
+    signature = lowercase_hex(report["signature"], 64, "signature")
     signing.verify(verifier.public_key, signature, REPORT_CONTEXT + canonicalize(unsigned))
     checkpoint = open_checkpoint(report["evidence"]["checkpoint"], verifier)
     keyring, seen = KeyRing(), set()

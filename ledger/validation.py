@@ -38,7 +38,11 @@ def text(body: dict[str, Any], name: str, *, max_length: int = 200, pattern: re.
 
 def hex_bytes(body: dict[str, Any], name: str, size: int, prefix: str = "body") -> bytes:
     """Return the bytes of the lowercase hex string `body[name]`, exactly `size` bytes long."""
-    value = body.get(name)
+    return lowercase_hex(body.get(name), size, f"{prefix}.{name}")
+
+
+def lowercase_hex(value: Any, size: int, field: str) -> bytes:
+    """Return the bytes of `value`, which must be exactly `size` bytes in lowercase hex (one spelling per value)."""
     if not isinstance(value, str) or not re.fullmatch(rf"[0-9a-f]{{{2 * size}}}", value):
-        raise InvalidInput(f"{prefix}.{name}", f"must be {2 * size} lowercase hex digits")
+        raise InvalidInput(field, f"must be {2 * size} lowercase hex digits")
     return bytes.fromhex(value)

@@ -93,6 +93,15 @@ def test_flipping_any_byte_of_a_saved_report_makes_it_fail(saved_report, data):
         check_report(report, vkey)
 
 
+def test_a_signature_spelled_in_uppercase_hex_is_refused(saved_report):
+    path, vkey, _ = saved_report
+    report = json.loads(path.read_bytes())
+    report["signature"] = report["signature"].upper()
+
+    with pytest.raises(LedgerError, match="lowercase hex"):
+        check_report(report, vkey)
+
+
 def test_a_report_against_a_forked_log_is_caught_by_the_consistency_check(
         saved_report, env, client, monkeypatch, templates, tmp_path_factory):
     path, vkey, recycler = saved_report
