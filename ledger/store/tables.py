@@ -18,7 +18,7 @@ class EntryRow(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     submission_id: str = Field(sa_column=Column(String(128), nullable=False, unique=True))
     party_id: str = Field(sa_column=Column(String(128), nullable=False, index=True))
-    entry_type: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    entry_type: str = Field(sa_column=Column(String(64), nullable=False))
     recorded_at: str = Field(sa_column=Column(String(32), nullable=False))
 
 
