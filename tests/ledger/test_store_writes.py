@@ -91,7 +91,7 @@ def test_a_failed_sqlite_writer_releases_the_queue_lock(store, settings):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_every_32nd_sqlite_commit_of_a_writer_checkpoints_the_wal(store, monkeypatch):
+def test_a_sqlite_writer_checkpoints_the_wal_once_every_checkpoint_every_commits(store, monkeypatch):
     checkpoints = []
     monkeypatch.setattr(database, "_checkpoint", checkpoints.append)
 
@@ -103,7 +103,7 @@ def test_every_32nd_sqlite_commit_of_a_writer_checkpoints_the_wal(store, monkeyp
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_32nd_sqlite_commit_of_a_writer_copies_the_wal_into_the_database_file(store, settings):
+def test_the_checkpointing_sqlite_commit_copies_the_wal_into_the_database_file(store, settings):
     database_file = Path(settings.database_url.split(":///", 1)[1])
     before = database_file.read_bytes()
 
@@ -116,6 +116,14 @@ def test_the_32nd_sqlite_commit_of_a_writer_copies_the_wal_into_the_database_fil
 
     assert unchanged
     assert database_file.read_bytes() != before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_checkpoints_inside_a_commit_only_past_the_raised_wal_size(store):
+    with store.write() as tx:
+        pages = tx.sql.one("PRAGMA wal_autocheckpoint")
+
+    assert pages == (database.AUTOCHECKPOINT_PAGES,)
 
 
 def test_queries_sent_together_see_the_writes_held_before_them_and_answer_in_order(store):
