@@ -17,6 +17,7 @@ from . import signing
 from .canonical import MAX_SAFE_INTEGER, canonicalize, parse_canonical
 from .errors import InvalidInput, NotCanonical
 from .hashing import ZERO_HASH, leaf_hash, sha256
+from .validation import lowercase_hex
 
 SUBMISSION_FIELDS = ("body", "key_id", "log", "party", "submission_id", "timestamp", "type")
 ENTRY_FIELDS = ("index", "prev_hash", "recorded_at", "signature", "submission")
@@ -151,17 +152,15 @@ class Entry:
         index, prev, signature = value["index"], value["prev_hash"], value["signature"]
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
             raise InvalidInput("entry.index", "must be a non-negative integer")
-        if not isinstance(prev, str) or not HEX64.match(prev):
-            raise InvalidInput("entry.prev_hash", "must be 64 lowercase hex digits")
-        if not isinstance(signature, str) or not re.match(r"^[0-9a-f]{128}\Z", signature):
-            raise InvalidInput("entry.signature", "must be 128 lowercase hex digits")
+        prev_hash = lowercase_hex(prev, 32, "entry.prev_hash")
+        signature_bytes = lowercase_hex(signature, 64, "entry.signature")
         parse_time(value["recorded_at"], "entry.recorded_at")
         check_submission_shape(value["submission"])
         start = data.find(_SUBMISSION_KEY)
         if start < 0:
             raise NotCanonical("entry", "submission member not found")
-        signed = SignedSubmission(value["submission"], bytes.fromhex(signature), data[start + len(_SUBMISSION_KEY) : -1])
-        return cls(index, bytes.fromhex(prev), value["recorded_at"], signed, data, sha256(data), leaf_hash(data))
+        signed = SignedSubmission(value["submission"], signature_bytes, data[start + len(_SUBMISSION_KEY) : -1])
+        return cls(index, prev_hash, value["recorded_at"], signed, data, sha256(data), leaf_hash(data))
 
     def to_json(self) -> dict[str, Any]:
         """Return the entry as the JSON object that was hashed."""

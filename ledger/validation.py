@@ -43,6 +43,12 @@ def hex_bytes(body: dict[str, Any], name: str, size: int, prefix: str = "body") 
 
 def lowercase_hex(value: Any, size: int, field: str) -> bytes:
     """Return the bytes of `value`, which must be exactly `size` bytes in lowercase hex (one spelling per value)."""
-    if not isinstance(value, str) or not re.fullmatch(rf"[0-9a-f]{{{2 * size}}}", value):
+    pattern = _HEX.get(size)
+    if pattern is None:
+        pattern = _HEX[size] = re.compile(rf"[0-9a-f]{{{2 * size}}}")
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise InvalidInput(field, f"must be {2 * size} lowercase hex digits")
     return bytes.fromhex(value)
+
+
+_HEX: dict[int, re.Pattern[str]] = {}  # size in bytes -> its lowercase hex pattern
