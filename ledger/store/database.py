@@ -127,10 +127,11 @@ class _KeptConnection:
     A checkout and checkin per append, with the pool's reset, cost a few
     percent of the append's CPU. Writes are serialised anyway, so one kept
     connection serves a process; a thread that finds it in use by another
-    thread's write takes one from the pool, as every write did before. It goes back to the pool if it was invalidated (the next write
-    takes a fresh one) or sat idle longer than IDLE_PING_SECONDS (the pool
-    pings it at the next checkout, as any idle connection). A forked child
-    never uses its parent's.
+    thread's write takes one from the pool, as every write did before. It
+    goes back to the pool if it was invalidated (the next write takes a
+    fresh one) or sat idle longer than IDLE_PING_SECONDS (the pool pings it
+    at the next checkout, as any idle connection). A forked child never
+    uses its parent's.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -204,9 +205,9 @@ def _checkpoint(connection: Connection) -> None:
     is large on its own. An append writes about 25 pages to the WAL, mostly
     the same few hot pages again, and a checkpoint copies each page once:
     checkpoints every 128 commits cost about half the CPU per append of
-    checkpoints every 32 (0.036 against 0.064 ms, measured in one process). PASSIVE never waits for
-    readers or writers, and one that finds another checkpoint running
-    leaves it the work.
+    checkpoints every 32 (0.036 against 0.064 ms, measured in one process).
+    PASSIVE never waits for readers or writers, and one that finds another
+    checkpoint running leaves it the work.
     """
     driver = connection.connection.dbapi_connection  # the driver's own: SQLAlchemy would BEGIN IMMEDIATE first
     try:
