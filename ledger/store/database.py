@@ -33,6 +33,7 @@ from .transactions import ReadTx, WriteTx
 
 APPEND_LOCK_KEY = 0x5C4A_9E12  # the PostgreSQL advisory lock that serialises appends
 IDLE_PING_SECONDS = 1.0  # a pooled PostgreSQL connection idle this long is pinged before use
+IDLE_SINCE = "idle_since"  # the pool record's note of when its connection was last used
 MIGRATIONS = Path(__file__).parent / "migrations"
 CHECKPOINT_EVERY = 128  # SQLite: a writer checkpoints the WAL after every 128th of its commits
 AUTOCHECKPOINT_PAGES = 10_000  # SQLite checkpoints inside a commit only past this WAL size (about 40 MB)
@@ -129,8 +130,9 @@ class _KeptConnection:
     connection serves a process; a thread that finds it in use by another
     thread's write takes one from the pool, as every write did before. It
     goes back to the pool if it was invalidated (the next write takes a
-    fresh one) or sat idle longer than IDLE_PING_SECONDS (the pool pings it
-    at the next checkout, as any idle connection). A forked child never
+    fresh one) or sat idle longer than IDLE_PING_SECONDS (dated as idle
+    since its last use, so the pool pings it at the next checkout, as any
+    idle connection). A forked child never
     uses its parent's.
     """
 
@@ -152,7 +154,7 @@ class _KeptConnection:
             if self._pid != os.getpid():
                 self._connection, self._pid = None, os.getpid()  # the parent's, copied by fork: never touched
             if self._connection is not None and time.monotonic() - self._used > IDLE_PING_SECONDS:
-                self._release()
+                self._release(idle_since=self._used)
             if self._connection is None:
                 self._connection = self._engine.connect()
             try:
@@ -170,10 +172,20 @@ class _KeptConnection:
             if self._connection is not None and self._pid == os.getpid():
                 self._release()
 
-    def _release(self) -> None:
+    def _release(self, idle_since: float | None = None) -> None:
+        """Return the connection to the pool; with `idle_since`, dated as idle since then, not since now.
+
+        The pool pings a connection at checkout by how long ago it was
+        checked in; one kept out and unused for seconds must count as idle
+        that long.
+        """
         connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
+        if connection is None:
+            return
+        record = None if idle_since is None else connection.info  # the pool record's, outliving this checkout
+        connection.close()
+        if record is not None:
+            record[IDLE_SINCE] = idle_since
 
 
 def _normalise_url(url: str) -> str:
@@ -266,11 +278,11 @@ def _postgres_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
+        record.info[IDLE_SINCE] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")
+        idle_since = record.info.get(IDLE_SINCE)
         if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
             try:
                 alive = engine.dialect.do_ping(dbapi_connection)

@@ -192,6 +192,22 @@ def test_a_kept_connection_idle_too_long_goes_back_to_the_pool_before_the_next_w
         assert tx.token_party("c2" * 32) == "operator"
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_kept_postgresql_connection_idle_too_long_is_pinged_before_the_next_write(store, monkeypatch):
+    with store.write() as tx:
+        tx.insert_token("c3" * 32, "operator", CREATED)
+    pings = []
+    dialect = store._writer.dialect
+    monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(connection) or True)
+    later = time.monotonic() + database.IDLE_PING_SECONDS + 1
+    monkeypatch.setattr(database.time, "monotonic", lambda: later)
+
+    with store.write() as tx:
+        tx.insert_token("c4" * 32, "operator", CREATED)
+
+    assert len(pings) == 1
+
+
 def test_writes_from_two_threads_at_once_both_commit(store):
     started = threading.Barrier(2)
 
