@@ -13,7 +13,12 @@ The server is `scrapledger serve`'s gunicorn command: two sync workers, access
 log on. Phases of `SECONDS` each, one after the other on the same server:
 GET /healthz, the appends, GET /healthz again; the baseline is the better of
 the two /healthz rates. The machine has two cores and the load generator
-shares them with the server; its CPU time is reported beside the server's.
+shares them with the server; its CPU time is reported beside the server's,
+with the local PostgreSQL's and the share of the machine left idle in each
+phase (an append's write lock is held across its commit, so workers wait
+while the cores idle). The gunicorn version is named because from gunicorn 26
+on its sync workers linger after each response until the client closes,
+which slows /healthz far more than the appends (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -106,17 +111,22 @@ def _measure(env: dict[str, str], label: str) -> list[dict[str, Any]]:
          "baseline": f"{healthz.rate:,.0f} GET /healthz/s (p50 {healthz.percentile_ms(0.5):.1f} ms,"
                      f" p99 {healthz.percentile_ms(0.99):.1f} ms)",
          "ratio": ratio, "target": f">= {MIN_RATIO:.2f}", "passed": ratio >= MIN_RATIO and not others},
-        {"name": "  detail: CPU per request (server | load generator)",
-         "measured": f"appends {_per_ms(appends.server_cpu, appends)} | {_per_ms(appends.client_cpu, appends)}",
-         "baseline": f"healthz {_per_ms(healthz.server_cpu, healthz)} | {_per_ms(healthz.client_cpu, healthz)}",
+        {"name": "  detail: CPU per request (server | load generator | database)",
+         "measured": f"appends {_cpu(appends)}; machine idle {appends.idle:.0%}",
+         "baseline": f"healthz {_cpu(healthz)}; machine idle {healthz.idle:.0%}",
          "ratio": None, "target": "", "passed": None},
         {"name": "  detail: answers",
          "measured": f"{len(appends.latencies):,} x 201 in {appends.seconds:.1f} s"
-                     + (f"; others {others}" if others else "") + f"; {CLIENTS} clients, 2 sync workers",
+                     + (f"; others {others}" if others else "")
+                     + f"; {CLIENTS} clients, 2 sync workers ({loadgen.gunicorn_build()})",
          "baseline": f"healthz runs {first.rate:,.0f}/s and {second.rate:,.0f}/s;"
                      f" setup of {CLIENTS * CYCLES * 5:,} entries {prepared:.1f} s",
          "ratio": None, "target": "", "passed": None},
     ]
+
+
+def _cpu(run: loadgen.Run) -> str:
+    return " | ".join(_per_ms(cpu, run) for cpu in (run.server_cpu, run.client_cpu, run.database_cpu))
 
 
 def _per_ms(cpu: float, run: loadgen.Run) -> str:

@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from api.serving import gunicorn_command
@@ -36,6 +37,8 @@ class Run:
     client_cpu: float
     server_cpu: float
     exhausted: int  # clients that ran out of prepared requests before the deadline
+    idle: float  # share of the machine's CPU time left idle (or waiting on disk) during the run
+    database_cpu: float  # CPU seconds of the local PostgreSQL server's processes during the run
 
     @property
     def rate(self) -> float:
@@ -96,10 +99,34 @@ def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: floa
         await asyncio.gather(*(client(plan, deadline) for plan in plans))
         return time.perf_counter() - started
 
-    cpu, server_cpu = time.process_time(), server.cpu_seconds()
+    cpu, server_cpu, machine, database = time.process_time(), server.cpu_seconds(), _machine_ticks(), _postgres_cpu()
     elapsed = asyncio.run(main())
+    idle, total = (after - before for after, before in zip(_machine_ticks(), machine, strict=True))
     return Run(statuses, latencies, elapsed, time.process_time() - cpu, server.cpu_seconds() - server_cpu,
-               exhausted[0])
+               exhausted[0], idle / total if total else 0.0, _postgres_cpu() - database)
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """Return the machine's idle and iowait ticks together, and all its ticks, since boot (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[3] + fields[4], sum(fields)  # the first eight: guest time is counted in user time already
+
+
+def _postgres_cpu() -> float:
+    """Return the user + system CPU seconds used so far by this machine's postgres processes."""
+    ticks = (_process_ticks(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return sum(used for name, used in ticks if name.startswith("postgres")) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks(pid: int | str) -> tuple[str, int]:
+    """Return a process's command name and the user + system ticks it has used ("", 0 once it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "", 0
+    name, _, rest = text.partition("(")[2].rpartition(")")
+    fields = rest.split()
+    return name, int(fields[11]) + int(fields[12])
 
 
 def _parse_head(head: bytes) -> tuple[int, int, bool]:
@@ -140,15 +167,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """Return the user + system CPU seconds used so far by the master and its workers."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in [self._process.pid, *self._children()]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        return sum(_process_ticks(pid)[1] for pid in [self._process.pid, *self._children()]) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """Stop the master and its workers (its own process group) and wait for them."""
@@ -175,6 +194,20 @@ class Server:
                 return connection.recv(64).startswith(b"HTTP/1.1 200")
         except OSError:
             return False
+
+
+def gunicorn_build() -> str:
+    """Return gunicorn's version, and whether its sync worker lingers on close until the client's FIN.
+
+    From gunicorn 26 a sync worker half-closes each connection and waits for
+    the client to close its side (RFC 9112 section 9.6) before it accepts the
+    next one; the wait is the load generator's, and it weighs far more on a
+    /healthz than on an append.
+    """
+    from gunicorn import util
+
+    lingers = "lingering close" if hasattr(util, "close_graceful") else "plain close"
+    return f"gunicorn {version('gunicorn')}, {lingers}"
 
 
 def _free_port() -> int:
