@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from gunicorn import util as gunicorn_util
+
 from api.serving import gunicorn_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,7 +101,8 @@ def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: floa
         await asyncio.gather(*(client(plan, deadline) for plan in plans))
         return time.perf_counter() - started
 
-    cpu, server_cpu, machine, database = time.process_time(), server.cpu_seconds(), _machine_ticks(), _postgres_cpu()
+    cpu, server_cpu = time.process_time(), server.cpu_seconds()
+    machine, database = _machine_ticks(), _postgres_cpu()
     elapsed = asyncio.run(main())
     idle, total = (after - before for after, before in zip(_machine_ticks(), machine, strict=True))
     return Run(statuses, latencies, elapsed, time.process_time() - cpu, server.cpu_seconds() - server_cpu,
@@ -167,7 +170,8 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """Return the user + system CPU seconds used so far by the master and its workers."""
-        return sum(_process_ticks(pid)[1] for pid in [self._process.pid, *self._children()]) / os.sysconf("SC_CLK_TCK")
+        used = sum(_process_ticks(pid)[1] for pid in [self._process.pid, *self._children()])
+        return used / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """Stop the master and its workers (its own process group) and wait for them."""
@@ -204,9 +208,7 @@ def gunicorn_build() -> str:
     next one; the wait is the load generator's, and it weighs far more on a
     /healthz than on an append.
     """
-    from gunicorn import util
-
-    lingers = "lingering close" if hasattr(util, "close_graceful") else "plain close"
+    lingers = "lingering close" if hasattr(gunicorn_util, "close_graceful") else "plain close"
     return f"gunicorn {version('gunicorn')}, {lingers}"
 
 
