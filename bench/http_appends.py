@@ -126,7 +126,8 @@ def _measure(env: dict[str, str], label: str) -> list[dict[str, Any]]:
 
 
 def _cpu(run: loadgen.Run) -> str:
-    return " | ".join(_per_ms(cpu, run) for cpu in (run.server_cpu, run.client_cpu, run.database_cpu))
+    shares = (run.server_cpu, run.client_cpu, run.database_cpu)
+    return " | ".join(_per_ms(cpu, run) for cpu in shares)
 
 
 def _per_ms(cpu: float, run: loadgen.Run) -> str:

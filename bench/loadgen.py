@@ -101,8 +101,9 @@ def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: floa
         await asyncio.gather(*(client(plan, deadline) for plan in plans))
         return time.perf_counter() - started
 
-    cpu, server_cpu = time.process_time(), server.cpu_seconds()
+    # Read first: walking /proc is not the load generator's work.
     machine, database = _machine_ticks(), _postgres_cpu()
+    cpu, server_cpu = time.process_time(), server.cpu_seconds()
     elapsed = asyncio.run(main())
     idle, total = (after - before for after, before in zip(_machine_ticks(), machine, strict=True))
     return Run(statuses, latencies, elapsed, time.process_time() - cpu, server.cpu_seconds() - server_cpu,
@@ -110,19 +111,21 @@ def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: floa
 
 
 def _machine_ticks() -> tuple[int, int]:
-    """Return the machine's idle and iowait ticks together, and all its ticks, since boot (/proc/stat)."""
+    """Return the machine's idle plus iowait ticks, and all its ticks, since boot (/proc/stat)."""
+    # The first eight fields only: guest time is counted in user time already.
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return fields[3] + fields[4], sum(fields)  # the first eight: guest time is counted in user time already
+    return fields[3] + fields[4], sum(fields)
 
 
 def _postgres_cpu() -> float:
     """Return the user + system CPU seconds used so far by this machine's postgres processes."""
-    ticks = (_process_ticks(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
-    return sum(used for name, used in ticks if name.startswith("postgres")) / os.sysconf("SC_CLK_TCK")
+    pids = (entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    used = sum(ticks for name, ticks in map(_process_ticks, pids) if name.startswith("postgres"))
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def _process_ticks(pid: int | str) -> tuple[str, int]:
-    """Return a process's command name and the user + system ticks it has used ("", 0 once it is gone)."""
+    """Return a process's command name and the user + system ticks it has used ("", 0 if gone)."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -201,7 +204,7 @@ class Server:
 
 
 def gunicorn_build() -> str:
-    """Return gunicorn's version, and whether its sync worker lingers on close until the client's FIN.
+    """Return gunicorn's version, and whether its sync worker lingers on close for the client's FIN.
 
     From gunicorn 26 a sync worker half-closes each connection and waits for
     the client to close its side (RFC 9112 section 9.6) before it accepts the
