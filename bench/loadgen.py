@@ -41,6 +41,7 @@ class Run:
     exhausted: int  # clients that ran out of prepared requests before the deadline
     idle: float  # share of the machine's CPU time left idle (or waiting on disk) during the run
     database_cpu: float  # CPU seconds of the local PostgreSQL server's processes during the run
+    steal: float  # share of the machine's CPU time the hypervisor gave other guests during the run
 
     @property
     def rate(self) -> float:
@@ -105,16 +106,17 @@ def load(port: int, plans: Sequence[Iterable[bytes]], expect: int, seconds: floa
     machine, database = _machine_ticks(), _postgres_cpu()
     cpu, server_cpu = time.process_time(), server.cpu_seconds()
     elapsed = asyncio.run(main())
-    idle, total = (after - before for after, before in zip(_machine_ticks(), machine, strict=True))
+    idle, steal, total = (now - then for now, then in zip(_machine_ticks(), machine, strict=True))
     return Run(statuses, latencies, elapsed, time.process_time() - cpu, server.cpu_seconds() - server_cpu,
-               exhausted[0], idle / total if total else 0.0, _postgres_cpu() - database)
+               exhausted[0], idle / total if total else 0.0, _postgres_cpu() - database,
+               steal / total if total else 0.0)
 
 
-def _machine_ticks() -> tuple[int, int]:
-    """Return the machine's idle plus iowait ticks, and all its ticks, since boot (/proc/stat)."""
+def _machine_ticks() -> tuple[int, int, int]:
+    """Return the machine's idle plus iowait, steal and total ticks since boot (/proc/stat)."""
     # The first eight fields only: guest time is counted in user time already.
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return fields[3] + fields[4], sum(fields)
+    return fields[3] + fields[4], fields[7], sum(fields)
 
 
 def _postgres_cpu() -> float:
