@@ -8,17 +8,16 @@ discrepancy on the transfer and the lot; the received mass becomes the lot's.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import composition
+from .entry_type import Applied, EntryType
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, TransferClosed, TransferNotFound
 from .lots import held_lot
 from .masses import parse_kg
 from .store import ReadTx, TransferRecord, Wanted, WriteTx
 from .validation import exact_fields, text
 
-if TYPE_CHECKING:
-    from .entry_types import Applied
 
 DISPATCH, RECEIVE, REJECT = "lot.dispatch", "lot.receive", "lot.reject"
 DEFAULT_TOLERANCE = "0.01"
@@ -141,3 +140,10 @@ def _open_transfer_for(tx: ReadTx, transfer: str, actor: str) -> TransferRecord:
     if record.status != "open":
         raise TransferClosed(f"transfer {transfer} was already {record.status}", field="body.transfer_id")
     return record
+
+
+ENTRY_TYPES = (
+    EntryType(DISPATCH, check_dispatch, apply_dispatch, dispatch_result, wants=dispatch_wants),
+    EntryType(RECEIVE, check_receive, apply_receive, close_result, wants=receive_wants),
+    EntryType(REJECT, check_reject, apply_reject, close_result, wants=reject_wants),
+)

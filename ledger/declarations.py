@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import scrap_codes
+from .entry_type import Applied, EntryType
 from .errors import (
     DeclarationNotFound,
     DeclarationWithdrawn,
@@ -27,8 +28,6 @@ from .parties import require_any_role
 from .store import CertificateRecord, DeclarationRecord, ReadTx, WriteTx
 from .validation import exact_fields, text
 
-if TYPE_CHECKING:
-    from .entry_types import Applied
 
 ISSUE, WITHDRAW, CERTIFY = "declaration.issue", "declaration.withdraw", "party.certificate"
 SHARE = re.compile(r"(0(\.[0-9]{1,6})?|1(\.0{1,6})?)\Z")
@@ -165,3 +164,9 @@ def _date(body: dict[str, Any], name: str) -> date:
     except ValueError:
         raise InvalidInput(f"body.{name}", "is not a calendar date") from None
 
+
+ENTRY_TYPES = (
+    EntryType(ISSUE, check_issue, apply_issue, issue_result),
+    EntryType(WITHDRAW, check_withdraw, apply_withdraw, withdraw_result),
+    EntryType(CERTIFY, check_certificate, apply_certificate, certificate_result),
+)

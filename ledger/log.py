@@ -20,7 +20,8 @@ from typing import Any
 from . import log_keys, merkle, parties
 from .checkpoint import Checkpoint, NoteVerifier, sign_checkpoint
 from .entries import GENESIS_PREV_HASH, Entry, SignedSubmission, format_time, parse_time
-from .entry_types import Applied, lookup
+from .entry_type import Applied
+from .entry_types import lookup
 from .errors import (
     EntryNotFound,
     InvalidInput,

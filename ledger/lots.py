@@ -8,17 +8,16 @@ result and an idempotent retry returns the same id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import composition, scrap_codes
+from .entry_type import Applied, EntryType
 from .errors import InvalidInput, LotConsumed, LotInTransit, LotNotFound, NotHolder
 from .masses import format_kg, parse_kg
 from .parties import require_any_role
 from .store import LotFilter, LotRecord, ReadTx, TransferRecord, WriteTx
 from .validation import exact_fields, text
 
-if TYPE_CHECKING:
-    from .entry_types import Applied
 
 REGISTER = "lot.register"
 REGISTRARS = ("recycler", "smelter")
@@ -179,3 +178,6 @@ def _documents(value: Any, field: str) -> list[dict[str, str]]:
             checked["name"] = text(document, "name", max_length=200, prefix=where)
         documents.append(checked)
     return documents
+
+
+ENTRY_TYPES = (EntryType(REGISTER, check_register, apply_register, register_result),)

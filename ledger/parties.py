@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import scrap_codes, signing
+from .entry_type import Applied, EntryType
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, UnknownKey
 from .store import KeyRecord, PartyRecord, ReadTx, WriteTx
 from .validation import PARTY_ID, exact_fields, hex_bytes, text
@@ -86,8 +88,9 @@ def key_changes(entry_type: str, body: dict[str, Any], index: int) -> list[KeyCh
     return []
 
 
-def apply_register(tx: WriteTx, actor: str, body: dict[str, Any], index: int) -> None:
+def apply_register(tx: WriteTx, entry: Applied) -> None:
     """Record a new party, if the actor is an operator (or this is the genesis operator)."""
+    actor, body, index = entry.actor, entry.body, entry.index
     if index > 0:
         require_role(tx, actor, "operator")
     elif actor != body["party_id"] or "operator" not in body["roles"]:
@@ -99,14 +102,18 @@ def apply_register(tx: WriteTx, actor: str, body: dict[str, Any], index: int) ->
     _apply_key_changes(tx, key_changes(REGISTER, body, index))
 
 
-def apply_key_change(tx: WriteTx, actor: str, entry_type: str, body: dict[str, Any], index: int) -> None:
-    """Rotate or revoke a key, if the actor is the party itself or an operator."""
-    party_id = body["party_id"]
-    if tx.party(party_id) is None:
-        raise PartyNotFound(f"party {party_id} is not registered", field="body.party_id")
-    if actor != party_id:
-        require_role(tx, actor, "operator")
-    _apply_key_changes(tx, key_changes(entry_type, body, index))
+def _key_change(entry_type: str) -> Callable[[WriteTx, Applied], None]:
+    """Return the `apply` that rotates or revokes a key, if the actor is the party itself or an operator."""
+
+    def apply(tx: WriteTx, entry: Applied) -> None:
+        party_id = entry.body["party_id"]
+        if tx.party(party_id) is None:
+            raise PartyNotFound(f"party {party_id} is not registered", field="body.party_id")
+        if entry.actor != party_id:
+            require_role(tx, entry.actor, "operator")
+        _apply_key_changes(tx, key_changes(entry_type, entry.body, entry.index))
+
+    return apply
 
 
 def _apply_key_changes(tx: WriteTx, changes: list[KeyChange]) -> None:
@@ -204,3 +211,14 @@ def require_any_role(tx: ReadTx, party_id: str, roles: tuple[str, ...]) -> Party
         raise NotAuthorised(f"only a party with the role {' or '.join(roles)} may do this",
                             rule=f"role:{'|'.join(roles)}")
     return party
+
+
+def _party_result(index: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"party_id": body["party_id"]}
+
+
+ENTRY_TYPES = (
+    EntryType(REGISTER, check_register, apply_register, _party_result, issues_token=True),
+    EntryType(ROTATE, check_rotate, _key_change(ROTATE), _party_result),
+    EntryType(REVOKE, check_revoke, _key_change(REVOKE), _party_result),
+)

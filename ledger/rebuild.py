@@ -12,7 +12,8 @@ from contextlib import nullcontext
 from typing import Any
 
 from .entries import Entry
-from .entry_types import Applied, lookup
+from .entry_type import Applied
+from .entry_types import lookup
 from .store import Store
 
 CHUNK = 2000

@@ -8,17 +8,16 @@ shares, origin countries) is drawn from the pooled inputs, never typed in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import composition
+from .entry_type import Applied, EntryType
 from .errors import InvalidInput, MassImbalance
 from .lots import check_description, held_lot, lot_id
 from .masses import format_kg, parse_kg
 from .store import LotRecord, TransformationRecord, Wanted, WriteTx
 from .validation import exact_fields, text
 
-if TYPE_CHECKING:
-    from .entry_types import Applied
 
 TRANSFORM = "lot.transform"
 KINDS = ("split", "sort", "bale", "blend", "melt")
@@ -114,3 +113,6 @@ def transform_result(index: int, body: dict[str, Any]) -> dict[str, Any]:
 def _family(inputs: list[LotRecord]) -> str:
     families = {lot.material_family for lot in inputs}
     return families.pop() if len(families) == 1 else "mixed"
+
+
+ENTRY_TYPES = (EntryType(TRANSFORM, check_transform, apply_transform, transform_result, wants=transform_wants),)
