@@ -12,7 +12,7 @@ from flask import Flask
 
 from ledger.config import Settings
 
-from . import docs, limits, observability, problems
+from . import docs, limits, observability, pages, problems
 from .auth import authenticate
 from .openapi import LedgerApi
 from .services import init_app
@@ -45,4 +45,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(authenticate)
     for blueprint in (parties.bp, lots.bp, batches.bp, declarations.bp, audit.bp, log.bp):
         api.register_blueprint(blueprint)
+    pages.register(app)
     return app

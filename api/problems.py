@@ -47,9 +47,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+def status_of(error: errors.LedgerError) -> int:
+    """Return the HTTP status of a domain error (the nearest class in STATUS, else 400)."""
+    return next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 400)
+
+
 def from_ledger_error(error: errors.LedgerError) -> Response:
     """Return the problem for a domain error, with its structured fields."""
-    status = next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 400)
+    status = status_of(error)
     if status >= 500 and status != 503:
         log.error("domain error %s: %s", type(error).__name__, error.detail)
     return problem(status, error.title, error.detail, **{k: v for k, v in error.fields.items() if v is not None})

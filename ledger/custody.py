@@ -13,9 +13,9 @@ from typing import Any
 from . import composition
 from .entry_type import Applied, EntryType
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, TransferClosed, TransferNotFound
-from .lots import held_lot
+from .lots import describe, held_lot, listing, may_read_everything
 from .masses import parse_kg
-from .store import ReadTx, TransferRecord, Wanted, WriteTx
+from .store import LotFilter, ReadTx, TransferRecord, Wanted, WriteTx
 from .validation import exact_fields, text
 
 
@@ -147,3 +147,24 @@ ENTRY_TYPES = (
     EntryType(RECEIVE, check_receive, apply_receive, close_result, wants=receive_wants),
     EntryType(REJECT, check_reject, apply_reject, close_result, wants=reject_wants),
 )
+
+
+def lot_history(tx: ReadTx, reader: str, lot: str) -> list[TransferRecord]:
+    """Return every transfer of a lot the reader may see, in dispatch order (404 otherwise)."""
+    describe(tx, reader, lot)
+    return tx.transfers_of([lot])
+
+
+def inbox(tx: ReadTx, reader: str, limit: int = 500) -> list[TransferRecord]:
+    """Return the open transfers addressed to `reader`, oldest first."""
+    in_transit = listing(tx, reader, LotFilter(status="in_transit"), None, limit)
+    return [view.open_transfer for view in in_transit
+            if view.open_transfer is not None and view.open_transfer.receiver == reader]
+
+
+def describe_transfer(tx: ReadTx, reader: str, transfer: str) -> TransferRecord:
+    """Return a transfer to its sender, its addressee, auditors and operators (404 to anyone else)."""
+    record = tx.transfer(transfer)
+    if record is None or not (reader in (record.sender, record.receiver) or may_read_everything(tx, reader)):
+        raise TransferNotFound(f"no transfer {transfer} is visible to {reader}", field="transfer_id")
+    return record

@@ -170,3 +170,8 @@ ENTRY_TYPES = (
     EntryType(WITHDRAW, check_withdraw, apply_withdraw, withdraw_result),
     EntryType(CERTIFY, check_certificate, apply_certificate, certificate_result),
 )
+
+
+def involving(tx: ReadTx, party: str, limit: int = 500) -> list[DeclarationRecord]:
+    """Return the newest declarations `party` issued or received."""
+    return tx.declarations_of(party, limit)

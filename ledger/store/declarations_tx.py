@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
+from sqlmodel import col
 
 from .tables import AuditJobRow, CertificateRow, DeclarationRow, VerdictRow
 
@@ -59,6 +60,15 @@ class DeclarationReads:
             return None
         values = {name: getattr(row, name) for name in DeclarationRecord.__slots__}
         return DeclarationRecord(**{**values, "body": json.loads(row.body)})
+
+    def declarations_of(self, party_id: str, limit: int) -> list[DeclarationRecord]:
+        """Return the newest declarations the party issued or received."""
+        rows = self.connection.execute(
+            select(DeclarationRow)
+            .where(or_(col(DeclarationRow.issuer) == party_id, col(DeclarationRow.recipient) == party_id))
+            .order_by(col(DeclarationRow.entry_index).desc()).limit(limit))
+        return [DeclarationRecord(**{**{name: getattr(row, name) for name in DeclarationRecord.__slots__},
+                                     "body": json.loads(row.body)}) for row in rows]
 
     def certificates(self, party_id: str) -> list[CertificateRecord]:
         rows = self.connection.execute(

@@ -70,6 +70,16 @@ class ApiTokenRow(SQLModel, table=True):
     created_at: str = Field(sa_column=Column(String(32), nullable=False))
 
 
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser session, stored only as the SHA-256 of its cookie."""
+
+    __tablename__ = "web_sessions"
+    session_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    party_id: str = Field(sa_column=Column(String(128), nullable=False))
+    created_at: str = Field(sa_column=Column(String(32), nullable=False))
+    expires_at: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+
+
 class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     name: str = Field(sa_column=Column(String(64), primary_key=True))

@@ -15,6 +15,7 @@ from .audit_tx import AuditReads
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
 from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord, remember
+from .sessions_tx import SessionReads, SessionWrites
 from .tables import (
     PROJECTION_TABLES,
     CheckpointRow,
@@ -115,7 +116,7 @@ _FRONTIER = ("WITH RECURSIVE head(size) AS (SELECT max(idx) + 1 FROM entries),"
              " AND tree_nodes.level = levels.level AND tree_nodes.idx = (head.size >> levels.level) - 1")
 
 
-class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
+class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -215,7 +216,7 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads):
         return None if row is None else str(row[0])
 
 
-class WriteTx(ReadTx, LotWrites, DeclarationWrites):
+class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites):
     """The serialised writer's transaction: appends and projection updates.
 
     Parties, keys, lots, transfers and meta values read here are remembered

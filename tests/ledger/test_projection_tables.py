@@ -5,7 +5,7 @@ from __future__ import annotations
 from ledger.store.tables import PROJECTION_TABLES, SQLModel
 
 LOG_TABLES = {"entries", "tree_nodes", "checkpoints"}
-OPERATIONAL_TABLES = {"api_tokens", "meta", "verdicts", "audit_jobs"}
+OPERATIONAL_TABLES = {"api_tokens", "meta", "verdicts", "audit_jobs", "web_sessions"}
 
 
 def test_every_table_is_log_operational_or_projection():

@@ -1,0 +1,31 @@
+"""The smelter's intake: deliveries addressed to me, and the form that receives or rejects one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+
+from ledger import custody, lots
+from schemas.lots import LotSchema, TransferSchema
+
+from ..services import services
+from .sessions import signed_in
+
+bp = Blueprint("custody_pages", __name__)
+
+
+@bp.get("/inbox")
+@signed_in
+def inbox() -> str:
+    """Open transfers addressed to the signed-in party, oldest first."""
+    transfers = services().read(lambda tx: custody.inbox(tx, g.party))
+    return render_template("inbox.html", transfers=TransferSchema(many=True).dump(transfers))
+
+
+@bp.get("/transfers/<transfer_id>")
+@signed_in
+def transfer(transfer_id: str) -> str:
+    """A transfer and, for its addressee while open, the receipt and rejection forms."""
+    record, view = services().read(lambda tx: (custody.describe_transfer(tx, g.party, transfer_id),
+                                               lots.describe(tx, g.party, tx.transfer(transfer_id).lot_id)))
+    return render_template("transfer.html", transfer=TransferSchema().dump(record), lot=LotSchema().dump(view),
+                           addressee=record.receiver == g.party and record.status == "open")
