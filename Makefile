@@ -23,6 +23,7 @@ run: init
 	$(BIN)/scrapledger serve --bind 127.0.0.1:8000
 
 test: venv
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlmodel import col
 
 from .tables import AuditJobRow, CertificateRow, DeclarationRow, VerdictRow
@@ -55,7 +55,7 @@ class DeclarationReads:
 
     def declaration(self, declaration_id: str) -> DeclarationRecord | None:
         row = self.connection.execute(
-            select(DeclarationRow).where(DeclarationRow.declaration_id == declaration_id)).first()
+            select(DeclarationRow).where(col(DeclarationRow.declaration_id) == declaration_id)).first()
         if row is None:
             return None
         values = {name: getattr(row, name) for name in DeclarationRecord.__slots__}
@@ -72,21 +72,21 @@ class DeclarationReads:
 
     def certificates(self, party_id: str) -> list[CertificateRecord]:
         rows = self.connection.execute(
-            select(CertificateRow).where(CertificateRow.party_id == party_id).order_by(CertificateRow.entry_index))
+            select(CertificateRow).where(col(CertificateRow.party_id) == party_id).order_by(col(CertificateRow.entry_index)))
         return [CertificateRecord(**{name: getattr(row, name) for name in CertificateRecord.__slots__}) for row in rows]
 
     def audit_job(self, job_id: str) -> AuditJob | None:
-        row = self.connection.execute(select(AuditJobRow).where(AuditJobRow.job_id == job_id)).first()
+        row = self.connection.execute(select(AuditJobRow).where(col(AuditJobRow.job_id) == job_id)).first()
         return None if row is None else _job(row)
 
     def latest_audit_job(self) -> AuditJob | None:
-        row = self.connection.execute(select(AuditJobRow).order_by(AuditJobRow.started_at.desc()).limit(1)).first()
+        row = self.connection.execute(select(AuditJobRow).order_by(col(AuditJobRow.started_at).desc()).limit(1)).first()
         return None if row is None else _job(row)
 
     def failing_verdicts(self) -> list[tuple[str, str, str]]:
         rows = self.connection.execute(
-            select(VerdictRow.declaration_id, VerdictRow.failed_checks, VerdictRow.checked_at)
-            .where(VerdictRow.verdict == "fail").order_by(VerdictRow.declaration_id))
+            select(col(VerdictRow.declaration_id), col(VerdictRow.failed_checks), col(VerdictRow.checked_at))
+            .where(col(VerdictRow.verdict) == "fail").order_by(col(VerdictRow.declaration_id)))
         return [(row[0], row[1], row[2]) for row in rows]
 
 
@@ -98,15 +98,14 @@ class DeclarationWrites:
         self.connection.execute(insert(DeclarationRow), [{**values, "body": json.dumps(record.body, sort_keys=True)}])
 
     def withdraw_declaration(self, declaration_id: str, entry_index: int, reason: str) -> None:
-        self.connection.execute(update(DeclarationRow).where(DeclarationRow.declaration_id == declaration_id)
+        self.connection.execute(update(DeclarationRow).where(col(DeclarationRow.declaration_id) == declaration_id)
                                 .values(withdrawn_entry=entry_index, withdrawal_reason=reason))
 
     def insert_certificate(self, record: CertificateRecord) -> None:
         self.connection.execute(insert(CertificateRow), [{name: getattr(record, name) for name in record.__slots__}])
 
     def record_verdict(self, declaration_id: str, verdict: str, failed: list[str], checked_at: str, size: int) -> None:
-        table = VerdictRow.__table__
-        self.connection.execute(table.delete().where(table.c.declaration_id == declaration_id))
+        self.connection.execute(delete(VerdictRow).where(col(VerdictRow.declaration_id) == declaration_id))
         self.connection.execute(insert(VerdictRow), [{"declaration_id": declaration_id, "verdict": verdict,
                                                       "failed_checks": ",".join(failed), "checked_at": checked_at,
                                                       "tree_size": size}])
@@ -118,7 +117,7 @@ class DeclarationWrites:
     def update_audit_job(self, job_id: str, **changes: Any) -> None:
         if "result" in changes:
             changes["result"] = json.dumps(changes["result"], sort_keys=True)
-        self.connection.execute(update(AuditJobRow).where(AuditJobRow.job_id == job_id).values(**changes))
+        self.connection.execute(update(AuditJobRow).where(col(AuditJobRow.job_id) == job_id).values(**changes))
 
 
 def _job(row: Any) -> AuditJob:

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, or_, select
+from sqlmodel import col
 from sqlalchemy.sql import Select
 
 from . import ancestry_json
@@ -102,7 +103,9 @@ _LOT_COLUMNS = ("lot_id", "created_entry", "created_by", "created_at", "origin_k
 _TRANSFER_COLUMNS = ("transfer_id", "lot_id", "sender", "receiver", "declared_g", "lot_mass_g", "transport_reference",
                      "transfers_ownership", "dispatched_entry", "dispatched_at", "status", "closed_entry", "closed_at",
                      "weighed_g", "outcome", "discrepancy")
-_SCAN = make_scanner(json.JSONDecoder())  # what json.loads runs after its checks, for `_loads`
+# What json.loads runs after its checks, for `_loads`. typeshed declares make_scanner as the C scanner's
+# class, whose constructor it types as taking another scanner; at run time it takes the decoder.
+_SCAN = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _SORTED_JSON = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True) without a new encoder a call
 _BOOLEANS = frozenset({"discrepancy", "transfers_ownership"})
 _SELECT_LOTS_WHERE = (f"SELECT {', '.join(f'lots.{name}' for name in _LOT_COLUMNS)}, lot_origins.country,"
@@ -141,26 +144,26 @@ class LotReads:
         """Return lots matching `where`, ordered by creation entry then id, after the cursor `after`."""
         query = select(LotRow)
         if where.holder:
-            query = query.where(LotRow.holder == where.holder)
+            query = query.where(col(LotRow.holder) == where.holder)
         if where.status:
-            query = query.where(LotRow.status == where.status)
+            query = query.where(col(LotRow.status) == where.status)
         if where.material_family:
-            query = query.where(LotRow.material_family == where.material_family)
+            query = query.where(col(LotRow.material_family) == where.material_family)
         if where.created_from:
-            query = query.where(LotRow.created_at >= where.created_from)
+            query = query.where(col(LotRow.created_at) >= where.created_from)
         if where.created_until:
-            query = query.where(LotRow.created_at < where.created_until)
+            query = query.where(col(LotRow.created_at) < where.created_until)
         if where.country:
-            query = query.where(exists().where(and_(LotOriginRow.lot_id == LotRow.lot_id,
-                                                    LotOriginRow.country == where.country)))
+            query = query.where(exists().where(and_(col(LotOriginRow.lot_id) == col(LotRow.lot_id),
+                                                    col(LotOriginRow.country) == where.country)))
         if where.visible_to:
-            query = query.where(LotRow.lot_id.in_(self._visible_ids(where.visible_to)))
+            query = query.where(col(LotRow.lot_id).in_(self._visible_ids(where.visible_to)))
         if after:
-            position = self.connection.execute(select(LotRow.created_entry).where(LotRow.lot_id == after)).scalar()
+            position = self.connection.execute(select(col(LotRow.created_entry)).where(col(LotRow.lot_id) == after)).scalar()
             if position is not None:
-                query = query.where(or_(LotRow.created_entry > position,
-                                        and_(LotRow.created_entry == position, LotRow.lot_id > after)))
-        rows = self.connection.execute(query.order_by(LotRow.created_entry, LotRow.lot_id).limit(limit)).all()
+                query = query.where(or_(col(LotRow.created_entry) > position,
+                                        and_(col(LotRow.created_entry) == position, col(LotRow.lot_id) > after)))
+        rows = self.connection.execute(query.order_by(col(LotRow.created_entry), col(LotRow.lot_id)).limit(limit)).all()
         origins = self._origins([row.lot_id for row in rows])
         return [self._lot(row, origins.get(row.lot_id, {})) for row in rows]
 
@@ -202,7 +205,7 @@ class LotReads:
 
     def transfers_of(self, lot_ids: Sequence[str] | Select[Any]) -> list[TransferRecord]:
         rows = self.connection.execute(
-            select(TransferRow).where(TransferRow.lot_id.in_(lot_ids)).order_by(TransferRow.dispatched_entry)
+            select(TransferRow).where(col(TransferRow.lot_id).in_(lot_ids)).order_by(col(TransferRow.dispatched_entry))
         ).all()
         return [self._transfer(row) for row in rows]
 
@@ -212,14 +215,14 @@ class LotReads:
 
     def _visible_ids(self, party_id: str) -> Select[Any]:
         """Return a query of every lot the party may read: its own and their ancestors."""
-        visible = select(LotAccessRow.lot_id).where(LotAccessRow.party_id == party_id).cte("visible", recursive=True)
-        visible = visible.union(select(LotEdgeRow.parent).join(visible, LotEdgeRow.child == visible.c.lot_id))
+        visible = select(col(LotAccessRow.lot_id)).where(col(LotAccessRow.party_id) == party_id).cte("visible", recursive=True)
+        visible = visible.union(select(col(LotEdgeRow.parent)).join(visible, col(LotEdgeRow.child) == visible.c.lot_id))
         return select(visible.c.lot_id)
 
     def _origins(self, lot_ids: list[str]) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
         if lot_ids:
-            for row in self.connection.execute(select(LotOriginRow).where(LotOriginRow.lot_id.in_(lot_ids))):
+            for row in self.connection.execute(select(LotOriginRow).where(col(LotOriginRow.lot_id).in_(lot_ids))):
                 found.setdefault(row.lot_id, {})[row.country] = row.grams
         return found
 

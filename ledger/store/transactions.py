@@ -9,6 +9,7 @@ from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, insert, select
+from sqlmodel import SQLModel, col
 
 from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
@@ -22,7 +23,6 @@ from .tables import (
     EntryRow,
     MetaRow,
     PartyKeyRow,
-    SQLModel,
     TreeNodeRow,
 )
 
@@ -132,9 +132,9 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads)
 
     def entries(self, start: int, limit: int) -> list[StoredEntry]:
         rows = self.connection.execute(
-            select(EntryRow.idx, EntryRow.data, EntryRow.entry_hash)
-            .where(EntryRow.idx >= start)
-            .order_by(EntryRow.idx)
+            select(col(EntryRow.idx), col(EntryRow.data), col(EntryRow.entry_hash))
+            .where(col(EntryRow.idx) >= start)
+            .order_by(col(EntryRow.idx))
             .limit(limit)
         )
         return [StoredEntry(row.idx, bytes(row.data), bytes(row.entry_hash)) for row in rows]
@@ -142,11 +142,11 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads)
     def entries_with_leaves(self, start: int, limit: int) -> list[tuple[int, bytes, bytes | None]]:
         """Return (index, entry bytes, stored Merkle leaf) from `start` on, in index order."""
         rows = self.connection.execute(
-            select(EntryRow.idx, EntryRow.data, TreeNodeRow.hash)
+            select(col(EntryRow.idx), col(EntryRow.data), col(TreeNodeRow.hash))
             .select_from(EntryRow)
-            .outerjoin(TreeNodeRow, and_(TreeNodeRow.level == 0, TreeNodeRow.idx == EntryRow.idx))
-            .where(EntryRow.idx >= start)
-            .order_by(EntryRow.idx)
+            .outerjoin(TreeNodeRow, and_(col(TreeNodeRow.level) == 0, col(TreeNodeRow.idx) == col(EntryRow.idx)))
+            .where(col(EntryRow.idx) >= start)
+            .order_by(col(EntryRow.idx))
             .limit(limit)
         )
         return [(row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])) for row in rows]
@@ -176,18 +176,18 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads)
         return found
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
-        row = self.connection.execute(select(CheckpointRow).order_by(CheckpointRow.tree_size.desc()).limit(1)).first()
+        row = self.connection.execute(select(CheckpointRow).order_by(col(CheckpointRow.tree_size).desc()).limit(1)).first()
         return None if row is None else _checkpoint(row)
 
     def checkpoints(self) -> list[StoredCheckpoint]:
-        return [_checkpoint(row) for row in self.connection.execute(select(CheckpointRow).order_by(CheckpointRow.tree_size))]
+        return [_checkpoint(row) for row in self.connection.execute(select(CheckpointRow).order_by(col(CheckpointRow.tree_size)))]
 
     def party(self, party_id: str) -> PartyRecord | None:
         row = self.sql.one(_SELECT_PARTY, (party_id,))
         return None if row is None else _party_from(row)
 
     def party_keys(self, party_id: str) -> list[KeyRecord]:
-        rows = self.connection.execute(select(PartyKeyRow).where(PartyKeyRow.party_id == party_id).order_by(PartyKeyRow.added_at))
+        rows = self.connection.execute(select(PartyKeyRow).where(col(PartyKeyRow.party_id) == party_id).order_by(col(PartyKeyRow.added_at)))
         return [_key(row) for row in rows]
 
     def key(self, key_id: str) -> KeyRecord | None:
@@ -325,7 +325,7 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites):
         self.connection.execute(insert(MetaRow), [{"name": name, "value": value}])
 
     def replace_meta(self, name: str, value: str) -> None:
-        self.connection.execute(delete(MetaRow).where(MetaRow.name == name))
+        self.connection.execute(delete(MetaRow).where(col(MetaRow.name) == name))
         self.set_meta(name, value)
 
     def clear_projections(self) -> None:
