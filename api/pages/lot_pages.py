@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, g, render_template, request
 
 from ledger import custody, lots, scrap_codes, transformations
-from ledger.provenance import provenance_json
 from ledger.store import LotFilter
 from schemas.lots import LotSchema, TransferSchema
 
@@ -55,18 +54,11 @@ def new_lot() -> str:
 @bp.get("/lots/<lot_id>")
 @signed_in
 def lot(lot_id: str) -> str:
-    """A lot: attributes, custody, composition, origins, timeline and its provenance graph."""
+    """A lot: attributes, custody, composition, origins and its custody timeline."""
     view, history = services().read(lambda tx: (lots.describe(tx, g.party, lot_id),
                                                 custody.lot_history(tx, g.party, lot_id)))
     return render_template("lot.html", lot=LotSchema().dump(view), history=TransferSchema(many=True).dump(history),
                            holds=view.lot.holder == g.party and view.lot.status == "active")
-
-
-@bp.get("/lots/<lot_id>/provenance.json")
-@signed_in
-def provenance(lot_id: str) -> Response:
-    """The provenance document the graph draws (the API's, read with the session)."""
-    return Response(services().read(lambda tx: provenance_json(tx, g.party, lot_id)), mimetype="application/json")
 
 
 @bp.get("/transform")
