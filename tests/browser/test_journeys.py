@@ -50,6 +50,20 @@ def load_key(page: Any, key: Path) -> None:
     page.wait_for_function("document.getElementById('key-status').textContent.includes('loaded')")
 
 
+def fill_lot_form(page: Any, net_mass_kg: str) -> None:
+    """Type the HMS 1&2 lorry load of tests/factories.lot_body into the registration form."""
+    page.select_option("#f-material_family", "ferrous")
+    page.select_option("#f-grade-scheme", "ISRI")
+    page.fill("#f-grade-code", "HMS 1&2")
+    page.fill("#f-hs_code", "720449")
+    page.select_option("#f-consumer_stage", "post_consumer")
+    page.select_option("#f-source_type", "construction_demolition")
+    page.fill("#f-ewc_code", "17 04 05")
+    page.fill("#f-origin-country", "NL")
+    page.fill("#f-origin-site", "Waalhaven Zuid yard, Rotterdam")
+    page.fill("#f-net_mass_kg", net_mass_kg)
+
+
 def log_size(app: Any) -> int:
     with app.extensions["scrapledger"].store.read() as tx:
         return tx.head().size
@@ -61,16 +75,7 @@ def test_a_clerk_registers_a_lorry_load_and_dispatches_it(page, live_server, mak
     signed_in(page, live_server, clerk)
     page.goto(f"{live_server}/lots/new")
     load_key(page, key_file(clerk))
-    page.select_option("#f-material_family", "ferrous")
-    page.select_option("#f-grade-scheme", "ISRI")
-    page.fill("#f-grade-code", "HMS 1&2")
-    page.fill("#f-hs_code", "720449")
-    page.select_option("#f-consumer_stage", "post_consumer")
-    page.select_option("#f-source_type", "construction_demolition")
-    page.fill("#f-ewc_code", "17 04 05")
-    page.fill("#f-origin-country", "NL")
-    page.fill("#f-origin-site", "Waalhaven Zuid yard, Rotterdam")
-    page.fill("#f-net_mass_kg", "24380.5")
+    fill_lot_form(page, "24380.5")
     page.click("text=Sign and register")
     page.wait_for_url(re.compile(r".*/lots/lot-\d+$"))
     lot_id = page.url.rsplit("/", 1)[1]
@@ -90,14 +95,7 @@ def test_bad_input_shows_the_rule_beside_the_field_keeps_the_form_and_appends_no
     signed_in(page, live_server, clerk)
     page.goto(f"{live_server}/lots/new")
     load_key(page, key_file(clerk))
-    page.select_option("#f-material_family", "ferrous")
-    page.fill("#f-hs_code", "720449")
-    page.select_option("#f-consumer_stage", "post_consumer")
-    page.select_option("#f-source_type", "construction_demolition")
-    page.fill("#f-ewc_code", "17 04 05")
-    page.fill("#f-origin-country", "NL")
-    page.fill("#f-origin-site", "Waalhaven Zuid yard, Rotterdam")
-    page.fill("#f-net_mass_kg", "24380,5")
+    fill_lot_form(page, "24380,5")
     before = log_size(app)
     page.click("text=Sign and register")
     error = page.wait_for_selector("#f-net_mass_kg ~ .field-error")
@@ -182,12 +180,7 @@ def test_a_browser_signed_entry_verifies_in_an_export(app, page, live_server, ma
     signed_in(page, live_server, clerk)
     page.goto(f"{live_server}/lots/new")
     load_key(page, key_file(clerk))
-    for selector, value in (("#f-hs_code", "720449"), ("#f-ewc_code", "17 04 05"), ("#f-origin-country", "NL"),
-                            ("#f-origin-site", "Waalhaven Zuid yard, Rotterdam"), ("#f-net_mass_kg", "24380")):
-        page.fill(selector, value)
-    page.select_option("#f-material_family", "ferrous")
-    page.select_option("#f-consumer_stage", "post_consumer")
-    page.select_option("#f-source_type", "construction_demolition")
+    fill_lot_form(page, "24380")
     page.click("text=Sign and register")
     page.wait_for_url(re.compile(r".*/lots/lot-\d+$"))
     log = app.extensions["scrapledger"].log
