@@ -1,4 +1,4 @@
-"""`python -m bench [verify|proofs|provenance|http|batch] [--fresh]`: run the benchmarks and print one table.
+"""`python -m bench [verify|proofs|provenance|page|http|batch] [--fresh]`: run the benchmarks and print one table.
 
 Exits 1 if any target fails. Ratios compare figures measured in the same run.
 """
@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import batch_appends, http_appends, ledgers, proof_latency, provenance, verify_throughput
+from . import batch_appends, http_appends, ledgers, proof_latency, provenance, provenance_page, verify_throughput
 
 BENCHES: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "verify": verify_throughput.run,
     "proofs": proof_latency.run,
     "provenance": provenance.run,
+    "page": provenance_page.run,
     "http": http_appends.run,
     "batch": batch_appends.run,
 }

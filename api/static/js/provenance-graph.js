@@ -65,12 +65,16 @@ function href(node) {
   return null;
 }
 
+function count(number, noun) {
+  return `${number.toLocaleString("en")} ${noun}${number === 1 ? "" : "s"}`;
+}
+
 function describeShown(graph) {
   const { shown, totals } = graph;
-  let text = `Showing ${shown.lots.toLocaleString("en")} of ${totals.lots.toLocaleString("en")} lots`;
-  if (shown.groups) text += `; ${shown.groups.toLocaleString("en")} group${shown.groups > 1 ? "s" : ""} to open`;
-  return `${text}. ${totals.transfers.toLocaleString("en")} transfers and ` +
-    `${totals.transformations.toLocaleString("en")} transformations in the whole ancestry.`;
+  let text = `Showing ${shown.lots.toLocaleString("en")} of ${count(totals.lots, "lot")}`;
+  if (shown.groups) text += `; ${count(shown.groups, "group")} to open`;
+  return `${text}. ${count(totals.transfers, "transfer")} and ${count(totals.transformations, "transformation")}` +
+    " in the whole ancestry.";
 }
 
 function listing(title, nodes, makeItem) {
