@@ -58,7 +58,7 @@ def run(*, fresh: bool = False) -> list[dict[str, Any]]:
                 page.fill("#token", built.token)
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/")
-                leaf, status = _median_seconds(page, f"{base}/lots/{leaf_lot}")
+                leaf, _ = _median_seconds(page, f"{base}/lots/{leaf_lot}")
                 deep, status = _median_seconds(page, f"{base}/lots/{built.lot_id}")
                 browser.close()
         finally:

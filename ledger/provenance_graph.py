@@ -19,16 +19,20 @@ transfers, a rejected transfer, and an origin on the high-risk list.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import InvalidInput
 from .masses import format_kg, parse_kg
 
 FAN_IN = 24
 BUDGET = 160
 DEPTH = 6
+TRANSFER_FLAGS = ("mass discrepancy", "rejected delivery")
+GROUP_ID = re.compile(r"(inputs|older):[0-9]+")
 
 
 @dataclass
@@ -46,12 +50,11 @@ class _Walk:
     placed: set[str] = field(default_factory=set)  # lots drawn or counted in a group
 
     def flags(self, lot_id: str) -> list[str]:
-        lot, found = self.lots[lot_id], []
-        moves = self.transfers.get(lot_id, [])
-        if lot["discrepancy"] or any(move["discrepancy"] for move in moves):
-            found.append("mass discrepancy")
-        if any(move["status"] == "rejected" for move in moves):
-            found.append("rejected delivery")
+        lot = self.lots[lot_id]
+        raised = {flag for move in self.transfers.get(lot_id, []) for flag in _transfer_flags(move)}
+        if lot["discrepancy"]:
+            raised.add("mass discrepancy")
+        found = [flag for flag in TRANSFER_FLAGS if flag in raised]
         risky = sorted(origin["country"] for origin in lot["origins"] if origin["country"] in self.high_risk)
         if risky:
             found.append("high-risk origin " + ", ".join(risky))
@@ -77,11 +80,26 @@ class _Walk:
             self.edges.append({"source": before, "target": node, "mass_kg": move["declared_mass_kg"]})
             before = node
 
-    def draw_transformation(self, entry: int) -> None:
+    def draw_maker(self, entry: int, depth: int, opened: set[str]) -> tuple[str, list[tuple[str, int]]]:
+        """Draw what made a lot `depth` steps back; return its node and the inputs drawn, to walk on from."""
+        if depth >= DEPTH and f"older:{entry}" not in opened:
+            self.draw_older(entry)
+            return f"older:{entry}", []
+        node = f"transformation:{entry}"
         made = self.transformations[entry]
-        self.nodes.append({"id": f"transformation:{entry}", "kind": "transformation", "entry_index": entry,
+        self.nodes.append({"id": node, "kind": "transformation", "entry_index": entry,
                            "label": f"{made['kind']} #{entry}\nin {made['input_mass_kg']} kg\n"
                                     f"losses {made['losses_kg']} kg", "flags": []})
+        members = [parent for parent in self.inputs[entry] if parent not in self.placed]
+        crowded = len(members) > FAN_IN or len(self.nodes) + len(members) > BUDGET
+        if members and crowded and f"inputs:{entry}" not in opened:
+            self.draw_group(entry, members)
+            return node, []
+        for parent in members:
+            self.draw_lot(parent)
+            self.edges.append({"source": self.tail(parent), "target": node, "mass_kg": self.lots[parent]["mass_kg"]})
+        deeper = 1 if f"older:{entry}" in opened else depth + 1  # an opened history: DEPTH steps from here
+        return node, [(parent, deeper) for parent in members]
 
     def draw_group(self, entry: int, members: list[str]) -> None:
         """Draw the inputs of a transformation as one node, and hide what lies behind them."""
@@ -129,13 +147,19 @@ class _Walk:
 
 
 def _transfer_flags(move: dict[str, Any]) -> list[str]:
-    return [text for text, on in (("mass discrepancy", move["discrepancy"]),
-                                  ("rejected delivery", move["status"] == "rejected")) if on]
+    on = (move["discrepancy"], move["status"] == "rejected")
+    return [flag for flag, raised in zip(TRANSFER_FLAGS, on, strict=True) if raised]
 
 
 def provenance_graph(document: dict[str, Any], high_risk: Iterable[str], expand: Iterable[str] = ()) -> dict[str, Any]:
-    """Return the picture of a provenance document (`GET /v1/lots/{id}/provenance`), cut to stay readable."""
+    """Return the picture of a provenance document (`GET /v1/lots/{id}/provenance`), cut to stay readable.
+
+    `expand` names the groups to draw open (`inputs:<entry>`, `older:<entry>`); anything else is refused.
+    """
     opened = set(expand)
+    bad = next((name for name in sorted(opened) if not GROUP_ID.fullmatch(name)), None)
+    if bad is not None:
+        raise InvalidInput("expand", f"{bad!r} is not a group id (inputs:<entry> or older:<entry>)")
     walk = _index(document, frozenset(high_risk))
     root = document["lot_id"]
     walk.draw_lot(root)
@@ -146,27 +170,13 @@ def provenance_graph(document: dict[str, Any], high_risk: Iterable[str], expand:
         entry = walk.produced_by.get(lot_id)
         if entry is None:
             continue
-        if entry not in drawn and depth >= DEPTH and f"older:{entry}" not in opened:
-            drawn[entry] = f"older:{entry}"
-            walk.draw_older(entry)
-        elif entry not in drawn:
-            drawn[entry] = f"transformation:{entry}"
-            walk.draw_transformation(entry)
-            members = [parent for parent in walk.inputs[entry] if parent not in walk.placed]
-            crowded = len(members) > FAN_IN or len(walk.nodes) + len(members) > BUDGET
-            grouped = bool(members) and crowded and f"inputs:{entry}" not in opened
-            if grouped:
-                walk.draw_group(entry, members)
-            deeper = 1 if f"older:{entry}" in opened else depth + 1  # an opened history: DEPTH steps from here
-            for parent in [] if grouped else members:
-                walk.draw_lot(parent)
-                walk.edges.append({"source": walk.tail(parent), "target": f"transformation:{entry}",
-                                   "mass_kg": walk.lots[parent]["mass_kg"]})
-                queue.append((parent, deeper))
+        if entry not in drawn:
+            drawn[entry], inputs = walk.draw_maker(entry, depth, opened)
+            queue.extend(inputs)
         walk.edges.append({"source": drawn[entry], "target": f"lot:{lot_id}", "mass_kg": walk.lots[lot_id]["mass_kg"]})
     return {"lot_id": root, "nodes": walk.nodes, "edges": walk.edges,
-            "totals": {"lots": len(walk.lots), "transfers": sum(map(len, walk.transfers.values())),
-                       "transformations": len(walk.transformations)},
+            "totals": {"lots": len(document["lots"]), "transfers": len(document["transfers"]),
+                       "transformations": len(document["transformations"])},
             "shown": {"lots": sum(1 for node in walk.nodes if node["kind"] == "lot"),
                       "groups": sum(1 for node in walk.nodes if node["kind"] == "group")}}
 

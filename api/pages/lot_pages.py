@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, render_template, request
 
 from ledger import custody, lots, scrap_codes, transformations
-from ledger.errors import InvalidInput
 from ledger.provenance import provenance_json
 from ledger.provenance_graph import provenance_graph
 from ledger.store import LotFilter
@@ -71,9 +69,6 @@ def lot(lot_id: str) -> str:
 def provenance_picture(lot_id: str) -> Response:
     """The lot's provenance cut into a readable picture; `expand` opens groups (`inputs:<entry>,older:<entry>,…`)."""
     opened = [name for name in request.args.get("expand", "").split(",") if name]
-    bad = next((name for name in opened if not re.fullmatch(r"(inputs|older):[0-9]+", name)), None)
-    if bad is not None:
-        raise InvalidInput("expand", f"{bad!r} is not a group id (inputs:<entry> or older:<entry>)")
     document = json.loads(services().read(lambda tx: provenance_json(tx, g.party, lot_id)))
     return jsonify(provenance_graph(document, services().policy.high_risk.countries, opened))
 

@@ -20,10 +20,12 @@ class Ancestry:
     def lot(self, mass: str = "1000.000", country: str = "NL", discrepancy: bool = False) -> str:
         self.entry += 1
         lot_id = f"lot-{self.entry}-1"
-        self.lots.append({"lot_id": lot_id, "material_family": "ferrous", "mass_kg": mass, "status": "consumed",
-                          "discrepancy": discrepancy, "origins": [{"country": country, "mass_kg": mass,
-                                                                   "share": "1.000000"}]})
+        self.add_lot(lot_id, mass, discrepancy, [{"country": country, "mass_kg": mass, "share": "1.000000"}])
         return lot_id
+
+    def add_lot(self, lot_id: str, mass: str, discrepancy: bool, origins: list[dict[str, str]]) -> None:
+        self.lots.append({"lot_id": lot_id, "material_family": "ferrous", "mass_kg": mass, "status": "active",
+                          "discrepancy": discrepancy, "origins": origins})
 
     def transfer(self, lot_id: str, status: str = "received", discrepancy: bool = False) -> str:
         self.entry += 1
@@ -39,8 +41,7 @@ class Ancestry:
         self.transformations.append({"entry_index": self.entry, "kind": kind, "input_mass_kg": "1.000",
                                      "losses_kg": "0.000"})
         for child in made:
-            self.lots.append({"lot_id": child, "material_family": "ferrous", "mass_kg": "1000.000",
-                              "status": "active", "discrepancy": False, "origins": []})
+            self.add_lot(child, "1000.000", False, [])
             self.edges += [{"child": child, "parent": parent, "entry_index": self.entry} for parent in inputs]
         return made
 

@@ -77,31 +77,28 @@ function describeShown(graph) {
     " in the whole ancestry.";
 }
 
-function listing(title, nodes, makeItem) {
+function listing(title, nodes) {
   if (!nodes.length) return null;
   const section = element("section", undefined, { class: "graph-list" });
   section.append(element("h3", title));
   const list = element("ul");
-  for (const node of nodes) list.append(makeItem(node));
+  for (const node of nodes) list.append(listItem(node));
   section.append(list);
   return section;
 }
 
-function nodeItem(node) {
+// One list item: the node's label on one line as a link (or a button for a group), then its flags.
+function listItem(node) {
   const item = element("li");
-  const target = href(node);
   const name = node.label.replaceAll("\n", " · ");
-  item.append(target ? element("a", name, { href: target }) : element("span", name));
-  if (node.flags.length) item.append(element("strong", ` ⚠ ${node.flags.join("; ")}`, { class: "flag-text" }));
-  return item;
-}
-
-function groupItem(node) {
-  const item = element("li");
-  const button = element("button", `Open: ${node.label.replaceAll("\n", " · ")}`,
-    { type: "button", class: "link", "data-open": node.id });
-  button.addEventListener("click", () => open(node.id));
-  item.append(button);
+  const target = href(node);
+  if (node.kind === "group") {
+    const button = element("button", `Open: ${name}`, { type: "button", class: "link", "data-open": node.id });
+    button.addEventListener("click", () => open(node.id));
+    item.append(button);
+  } else {
+    item.append(target ? element("a", name, { href: target }) : element("span", name));
+  }
   if (node.flags.length) item.append(element("strong", ` ⚠ ${node.flags.join("; ")}`, { class: "flag-text" }));
   return item;
 }
@@ -112,9 +109,9 @@ function showLists(graph) {
   const all = element("details");
   all.append(element("summary", `The picture as a list (${graph.nodes.length} nodes)`));
   const allList = element("ul");
-  for (const node of graph.nodes) allList.append(node.kind === "group" ? groupItem(node) : nodeItem(node));
+  for (const node of graph.nodes) allList.append(listItem(node));
   all.append(allList);
-  lists.replaceChildren(...[listing("Groups", groups, groupItem), listing("Flagged", flagged, nodeItem), all]
+  lists.replaceChildren(...[listing("Groups", groups), listing("Flagged", flagged), all]
     .filter(Boolean));
 }
 
