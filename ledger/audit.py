@@ -1,15 +1,18 @@
-"""The auditor's view of a live ledger: full verification against the database."""
+"""The auditor's view of a live ledger: full verification, saved checkpoints against now, growth."""
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
 from . import log_keys, merkle
 from .checkpoint import Checkpoint, NoteVerifier, open_checkpoint
-from .errors import ChainBroken, LedgerError, ProofError
+from .errors import ChainBroken, InvalidInput, LedgerError, ProofError
 from .integrity import VerifiedLog, verify_entries
-from .store import Store
+from .log import Log
+from .store import ReadTx, Store
 
 CHUNK = 2000
 
@@ -46,18 +49,24 @@ def verify_store(store: Store, verifier: NoteVerifier, progress: Callable[[int],
 
 def _open(size: int, note: str, known: list[NoteVerifier]) -> Checkpoint:
     """Return the stored checkpoint signed by any key the log has used, or raise ChainBroken at size - 1."""
-    failures = []
-    for verifier in known:
-        try:
-            checkpoint = open_checkpoint(note, verifier)
-            break
-        except LedgerError as exc:
-            failures.append(exc.detail)
-    else:
-        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} does not verify: {failures[0]}")
+    try:
+        checkpoint = _open_by_any(note, known)
+    except LedgerError as exc:
+        raise ChainBroken(size - 1, f"the stored checkpoint of size {size} does not verify: {exc.detail}") from None
     if checkpoint.size != size:
         raise ChainBroken(size - 1, f"the stored checkpoint of size {size} signs size {checkpoint.size}")
     return checkpoint
+
+
+def _open_by_any(note: str, known: list[NoteVerifier]) -> Checkpoint:
+    """Return the checkpoint if any of `known` signed it; raise the first key's LedgerError otherwise."""
+    failures = []
+    for verifier in known:
+        try:
+            return open_checkpoint(note, verifier)
+        except LedgerError as exc:
+            failures.append(exc)
+    raise failures[0]
 
 
 def _first(broken: ChainBroken | None, unsound: dict[int, ChainBroken]) -> ChainBroken:
@@ -102,3 +111,51 @@ def check_extends(store: Store, saved: Checkpoint) -> int:
     if not hmac.compare_digest(root, saved.root):
         raise ChainBroken(saved.size - 1, f"the first {saved.size} entries have another root than the saved checkpoint")
     return size
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """A saved checkpoint, the log's checkpoint now and the RFC 9162 proof that the second extends the first."""
+
+    saved: Checkpoint
+    now: Checkpoint
+    now_note: str
+    proof: list[bytes]
+
+
+def prove_extends(log: Log, saved_note: str, now: datetime) -> Extension:
+    """Return the proof that the log now extends `saved_note`; raise InvalidInput, ProofError or ChainBroken.
+
+    The saved note may be signed by any key the log has used. The proof is
+    checked here exactly as `scrapledger audit consistency` checks it, and
+    returned so that the auditor can check it again elsewhere.
+    """
+    with log.store.read() as tx:
+        known = log_keys.verifiers(tx, log.verifier)
+    try:
+        saved = _open_by_any(saved_note.replace("\r\n", "\n").strip() + "\n", known)
+    except LedgerError as exc:
+        raise InvalidInput("checkpoint", "signed_by_this_log", f"the saved checkpoint does not verify: {exc.detail}") from None
+    stored = log.checkpoint(now)
+    current = open_checkpoint(stored.note, log.verifier)
+    if saved.size > current.size:
+        raise ChainBroken(current.size, f"the saved checkpoint covers {saved.size} entries, the log holds only "
+                                        f"{current.size}: {saved.size - current.size} acknowledged entries are missing")
+    proof = log.consistency_proof(saved.size, current.size) if 0 < saved.size < current.size else []
+    if saved.size > 0:  # every log extends the empty one
+        check_consistency(saved, current, proof)
+    return Extension(saved, current, stored.note, proof)
+
+
+def growth(tx: ReadTx, points: int = 120) -> list[tuple[str, int]]:
+    """Return (recorded_at, entries so far) at up to `points` evenly spaced entries, first and last included.
+
+    Entries are recorded in index order, so the samples draw the log's size
+    over time without reading every entry.
+    """
+    size = tx.head().size
+    if size == 0:
+        return []
+    step = max(1, (size - 1) // max(1, points - 1))
+    indices = sorted({*range(0, size, step), size - 1})
+    return [(recorded_at, index + 1) for index, recorded_at in tx.recorded_at(indices)]

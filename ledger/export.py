@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,42 @@ def export(log: Log, entries_out: IO[bytes], checkpoint_out: IO[str], now: datet
         written += 1
     checkpoint_out.write(checkpoint.note)
     return written
+
+
+ARCHIVE_README = """This archive is an export of the scrapledger log {origin}.
+
+entries.jsonl   the first {size} entries, one RFC 8785 canonical JSON entry per line
+checkpoint.txt  the log's signed checkpoint of those {size} entries (C2SP signed note)
+log-key.vkey    the log key the checkpoint was signed with, as the server gave it
+
+Check it offline, with no database and no server:
+
+    scrapledger verify-export entries.jsonl checkpoint.txt --log-key log-key.vkey
+
+Trust log-key.vkey only after comparing it with the key the operator published;
+docs/format.md says how an independent verifier checks every entry.
+"""
+
+
+def export_archive(log: Log, out: IO[bytes], now: datetime, progress: Callable[[int], None] | None = None) -> int:
+    """Write one ZIP holding the export (entries, checkpoint), the log key and a README; return the size.
+
+    The entries are streamed into the archive a chunk at a time: memory stays
+    flat however long the log is.
+    """
+    checkpoint = log.checkpoint(now)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("entries.jsonl", "w", force_zip64=True) as entries_out:
+            for count, data in enumerate(stream_entry_bytes(log, checkpoint.size), start=1):
+                entries_out.write(data + b"\n")
+                if progress is not None and count % CHUNK == 0:
+                    progress(CHUNK)
+        if progress is not None and checkpoint.size % CHUNK:
+            progress(checkpoint.size % CHUNK)
+        archive.writestr("checkpoint.txt", checkpoint.note)
+        archive.writestr("log-key.vkey", log.verifier.to_vkey() + "\n")
+        archive.writestr("README.txt", ARCHIVE_README.format(origin=log.origin, size=checkpoint.size))
+    return checkpoint.size
 
 
 def stream_entry_bytes(log: Log, size: int) -> Iterator[bytes]:

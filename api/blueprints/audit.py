@@ -42,7 +42,7 @@ class VerificationJob(MethodView):
     @bp.alt_response(202, schema=AuditJobSchema, description="still running")
     def get(self, job_id: str) -> tuple[AuditJob, int]:
         """Return one verification job, with its progress or outcome."""
-        job = audit_jobs.job(services().log, job_id)
+        job = audit_jobs.job(services().log, job_id, "verification")
         if job is None:
             raise EntryNotFound(f"no verification job {job_id}", field="job_id")
         return job, 202 if job.status == "running" else 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import custody_pages, declaration_pages, errors, lot_pages, report_checker, sessions, signing
+from . import audit_pages, custody_pages, declaration_pages, errors, lot_pages, report_checker, sessions, signing
 
 
 def register(app: Flask) -> None:
@@ -18,5 +18,5 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.before_request(sessions.load_session)
     app.context_processor(sessions.page_context)
-    for module in (sessions, signing, lot_pages, custody_pages, declaration_pages, report_checker):
+    for module in (sessions, signing, lot_pages, custody_pages, declaration_pages, report_checker, audit_pages):
         app.register_blueprint(module.bp)

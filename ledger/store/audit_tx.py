@@ -1,4 +1,4 @@
-"""Queries for auditors: flagged transfers, risky origins, revoked keys, mass flows."""
+"""Queries for auditors: flagged transfers, risky origins, revoked keys, mass flows, log growth."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ class AuditReads:
         rows = self.connection.execute(
             select(PartyKeyRow).where(col(PartyKeyRow.end_reason) == "revoked").order_by(col(PartyKeyRow.ended_at)))
         return [self._key_record(row) for row in rows]  # type: ignore[attr-defined]
+
+    def recorded_at(self, indices: list[int]) -> list[tuple[int, str]]:
+        """Return (index, recorded_at) of the entries at `indices`: one primary-key probe each."""
+        rows = self.connection.execute(select(col(EntryRow.idx), col(EntryRow.recorded_at))
+                                       .where(col(EntryRow.idx).in_(indices)).order_by(col(EntryRow.idx)))
+        return [(row.idx, row.recorded_at) for row in rows]
 
     def party_entries_between(self, party_id: str, after: int, until: int) -> list[tuple[int, bytes]]:
         """Return (index, bytes) of the party's entries with after < index <= until."""

@@ -40,6 +40,7 @@ class CertificateRecord:
 @dataclass(frozen=True, slots=True)
 class AuditJob:
     job_id: str
+    kind: str  # "verification" or "export"
     requested_by: str
     status: str
     tree_size: int
@@ -79,8 +80,9 @@ class DeclarationReads:
         row = self.connection.execute(select(AuditJobRow).where(col(AuditJobRow.job_id) == job_id)).first()
         return None if row is None else _job(row)
 
-    def latest_audit_job(self) -> AuditJob | None:
-        row = self.connection.execute(select(AuditJobRow).order_by(col(AuditJobRow.started_at).desc()).limit(1)).first()
+    def latest_audit_job(self, kind: str) -> AuditJob | None:
+        row = self.connection.execute(select(AuditJobRow).where(col(AuditJobRow.kind) == kind)
+                                      .order_by(col(AuditJobRow.started_at).desc()).limit(1)).first()
         return None if row is None else _job(row)
 
     def failing_verdicts(self) -> list[tuple[str, str, str]]:

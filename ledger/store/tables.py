@@ -214,10 +214,11 @@ class VerdictRow(SQLModel, table=True):
 
 
 class AuditJobRow(SQLModel, table=True):
-    """A full-log verification run by an auditor, polled while it runs."""
+    """A full-log verification or an export run for an auditor, polled while it runs."""
 
     __tablename__ = "audit_jobs"
     job_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False, server_default="verification"))
     requested_by: str = Field(sa_column=Column(String(128), nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     tree_size: int = Field(sa_column=Column(BigInteger, nullable=False))

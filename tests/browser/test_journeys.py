@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from api.audit_cli import check_report
 from api.client import LedgerClient
 from ledger.entries import format_time
 from ledger.export import export, verify_export
-from tests.factories import declaration_body, dispatch_body, lot_body
+from tests.factories import declaration_body, dispatch_body, lot_body, receipt_body
 
 
 @pytest.fixture
@@ -191,3 +192,38 @@ def test_a_browser_signed_entry_verifies_in_an_export(app, page, live_server, ma
     assert verify_export(path, checkpoint.getvalue(), log.verifier.to_vkey()).size == log_size(app)
     newest = json.loads(entries.getvalue().splitlines()[-1])
     assert newest["submission"]["party"] == "rotterdam-metals" and newest["submission"]["type"] == "lot.register"
+
+
+def test_an_auditor_checks_integrity_consistency_findings_and_exports_the_log(
+        app, page, live_server, make_party, tmp_path):
+    yard = make_party("rotterdam-metals")
+    smelter = make_party("ijmuiden-steel", roles=("smelter",), legal_name="IJmuiden Steel Works B.V.")
+    auditor = make_party("tuv-audit", roles=("auditor",), legal_name="TÜV Audit GmbH", country="DE")
+    lot_id = yard.submit("/v1/lots", "lot.register", lot_body())["result"]["lot_id"]
+    sent = yard.submit(f"/v1/lots/{lot_id}/dispatches", "lot.dispatch",
+                       dispatch_body(lot_id, "ijmuiden-steel"))["result"]["transfer_id"]
+    saved = app.extensions["scrapledger"].log.checkpoint(datetime.now(UTC)).note
+    smelter.submit(f"/v1/transfers/{sent}/receipt", "lot.receive", receipt_body(sent, weighed="23000"))
+    signed_in(page, live_server, auditor)
+    page.click("nav >> text=Audit")
+
+    page.click("text=Verify the whole log now")
+    page.wait_for_selector("#integrity >> text=Intact")
+    page.fill("#f-checkpoint", saved)
+    page.click("text=Check consistency")
+    assert "✓ Consistent" in page.inner_text("#consistency")
+    assert sent in page.inner_text("details[data-kind=discrepancy]")
+    assert page.evaluate("() => ['growth-chart', 'mass-balance-chart'].every("
+                         "(id) => window.Chart.getChart(document.getElementById(id)) !== undefined)")
+
+    page.click("#export button[type=submit]")
+    page.wait_for_selector("#export-download")
+    with page.expect_download() as download:
+        page.click("#export-download")
+    archive = tmp_path / "export.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as unpacked:
+        unpacked.extractall(tmp_path)
+    checked = verify_export(tmp_path / "entries.jsonl", (tmp_path / "checkpoint.txt").read_text(),
+                            app.extensions["scrapledger"].log.verifier.to_vkey())
+    assert checked.size == log_size(app)
