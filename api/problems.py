@@ -30,6 +30,7 @@ STATUS: dict[type[errors.LedgerError], int] = {
     errors.SubmissionConflict: 409,
     errors.Conflict: 409,
     errors.StaleTimestamp: 422,
+    errors.NotTried: 503,
     errors.ProofError: 422,
     errors.MalformedCheckpoint: 422,
     errors.ChainBroken: 500,
@@ -37,11 +38,16 @@ STATUS: dict[type[errors.LedgerError], int] = {
 }
 
 
+def problem_body(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """Return the RFC 9457 members of a problem."""
+    slug = title.lower().replace(" ", "-")
+    return {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     """Return a problem+json response."""
-    slug = title.lower().replace(" ", "-")
-    body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
-    response = Response(json.dumps(body), status=status, mimetype=CONTENT_TYPE)
+    response = Response(json.dumps(problem_body(status, title, detail, **extra)), status=status,
+                        mimetype=CONTENT_TYPE)
     if status == 503:
         response.headers["Retry-After"] = "1"
     return response
@@ -57,7 +63,16 @@ def from_ledger_error(error: errors.LedgerError) -> Response:
     status = status_of(error)
     if status >= 500 and status != 503:
         log.error("domain error %s: %s", type(error).__name__, error.detail)
-    return problem(status, error.title, error.detail, **{k: v for k, v in error.fields.items() if v is not None})
+    return problem(status, error.title, error.detail, **_fields_of(error))
+
+
+def ledger_problem_body(error: errors.LedgerError) -> dict[str, Any]:
+    """Return the problem members of a domain error, as one item of a batch answer carries them."""
+    return problem_body(status_of(error), error.title, error.detail, **_fields_of(error))
+
+
+def _fields_of(error: errors.LedgerError) -> dict[str, Any]:
+    return {name: value for name, value in error.fields.items() if value is not None}
 
 
 def from_http_exception(error: HTTPException) -> Response:

@@ -8,7 +8,7 @@ from flask import g
 
 from ledger.entries import SignedSubmission
 from ledger.errors import InvalidInput, LedgerError
-from ledger.log import AppendResult, name_item
+from ledger.log import AppendResult, BatchOutcome, name_item
 
 from .services import now, services
 
@@ -23,6 +23,24 @@ def append_batch(items: list[dict[str, Any]]) -> list[AppendResult]:
             name_item(error, position)
             raise
     return services().log.append_many(signed, actor=g.party, now=now())
+
+
+def append_valid_items(items: list[dict[str, Any]], *, dry_run: bool) -> BatchOutcome:
+    """Append (or, in a dry run, only check) the valid submissions of a batch; the outcome names every other one."""
+    problems: dict[int, LedgerError] = {}
+    signed: dict[int, SignedSubmission] = {}
+    for position, item in enumerate(items):
+        try:
+            signed[position] = SignedSubmission.create(item["submission"], item["signature"])
+        except LedgerError as error:
+            problems[position] = error
+    positions = list(signed)
+    outcome = services().log.append_valid(list(signed.values()), actor=g.party, now=now(), dry_run=dry_run)
+    results: list[AppendResult | None] = [None] * len(items)
+    for at, position in enumerate(positions):
+        results[position] = outcome.results[at]
+    problems.update((positions[at], error) for at, error in outcome.problems.items())
+    return BatchOutcome(results, dict(sorted(problems.items())), outcome.appended)
 
 
 def append(payload: dict[str, Any], *allowed_types: str, **path: str) -> AppendResult:

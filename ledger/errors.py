@@ -77,6 +77,12 @@ class SubmissionConflict(LedgerError):
     title = "submission id already used"
 
 
+class NotTried(LedgerError):
+    """A batch item was left out because too many before it were refused; sending it again may succeed."""
+
+    title = "not tried"
+
+
 class StaleTimestamp(LedgerError):
     """A client timestamp lies outside the accepted window around server time."""
 

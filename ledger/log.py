@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from .errors import (
     InvalidInput,
     LedgerError,
     NotAuthorised,
+    NotTried,
     ProofError,
     StaleTimestamp,
     SubmissionConflict,
@@ -38,6 +39,7 @@ from .store import ReadTx, Store, StoredCheckpoint, StoredEntry, Wanted, WriteTx
 
 REPORT_CONTEXT = b"scrapledger verification report v1\n"
 PARALLEL_VERIFY = 64  # a batch this long checks the second half of its signatures on another thread
+MAX_REFUSED_UNDER_LOCK = 16  # a skip-invalid batch is applied again at most this often before the rest waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,15 @@ class AppendResult:
     result: dict[str, Any]
     replayed: bool = False
     token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """Per item of a batch: its result, or the problem that kept it out (never both)."""
+
+    results: list[AppendResult | None]
+    problems: dict[int, LedgerError]
+    appended: bool  # False after a dry run: the results say where the entries would have landed
 
 
 class Log:
@@ -81,6 +92,33 @@ class Log:
         again, then each entry is applied in order, so an entry may act on a
         lot registered earlier in the same batch.
         """
+        outcome = self._append(batch, actor, now, skip_invalid=False, dry_run=False, itemised=itemised)
+        return [result for result in outcome.results if result is not None]
+
+    def append_valid(self, batch: Sequence[SignedSubmission], *, actor: str, now: datetime,
+                     dry_run: bool = False) -> BatchOutcome:
+        """Append the batch's valid submissions in one transaction and name the problem of every other one.
+
+        A submission refused under the lock (an unknown or closed transfer, a
+        lot held by someone else) rolls the transaction back and the rest is
+        applied again without it; after MAX_REFUSED_UNDER_LOCK of those, the
+        items not yet applied are answered NotTried, so no batch holds the
+        lock for long. A `dry_run` checks everything exactly as an append
+        would, under the lock, and rolls it back.
+        """
+        return self._append(batch, actor, now, skip_invalid=True, dry_run=dry_run, itemised=False)
+
+    def _append(self, batch: Sequence[SignedSubmission], actor: str, now: datetime, *, skip_invalid: bool,
+                dry_run: bool, itemised: bool) -> BatchOutcome:
+        problems: dict[int, LedgerError] = {}
+
+        def refuse(position: int, error: LedgerError) -> None:
+            if not skip_invalid:
+                if itemised:
+                    name_item(error, position)
+                raise error
+            problems[position] = error
+
         keys = self._public_keys_of(batch)
         late = {position for position, signed in enumerate(batch)
                 if abs(parse_time(signed.submission["timestamp"]) - now) > self.window}
@@ -88,31 +126,65 @@ class Log:
             with self.store.read() as tx:
                 retries = self._already_appended(tx, [batch[position] for position in late])
             late = {position for position in late if batch[position].submission_id not in retries}
-        position, checked = 0, []
-        try:
-            for position, signed in enumerate(batch):
-                checked.append(self._precheck(signed, actor, late=position in late))
-        except LedgerError as error:
-            if itemised:
-                name_item(error, position)
-            raise
-        verified = self._verify_signatures(batch, keys, itemised)
-        wanted = Wanted.union([Wanted(parties=(actor,), keys=[signed.key_id for signed in batch]),
-                               *(lookup(signed.type).wants(signed.body) for signed in batch)])
+        checked: list[Any] = [None] * len(batch)
+        for position, signed in enumerate(batch):
+            try:
+                checked[position] = self._precheck(signed, actor, late=position in late)
+            except LedgerError as error:
+                refuse(position, error)
+        verified = self._public_keys_verifying(batch, keys, problems)
+        for position, failure in _failures(batch, verified):
+            if not isinstance(failure, LedgerError):
+                raise failure
+            refuse(position, failure)
+        pending = [position for position in range(len(batch)) if position not in problems]
+        refused_under_lock = 0
+        while pending:
+            try:
+                results = self._apply(batch, pending, actor, now, verified, checked,
+                                      skip_invalid=skip_invalid, itemised=itemised, dry_run=dry_run)
+            except _Refused as refused:
+                problems[refused.position] = refused.error
+                refused_under_lock += 1
+                at = pending.index(refused.position)
+                if refused_under_lock >= MAX_REFUSED_UNDER_LOCK:
+                    for position in pending[at + 1:]:
+                        problems[position] = NotTried("not tried: too many items of this batch were refused; "
+                                                      "send it again", rule="not_tried")
+                    pending = pending[:at]
+                else:
+                    del pending[at]
+                continue
+            except _RolledBack as rolled_back:
+                results = rolled_back.results
+            return BatchOutcome(results, problems, appended=not dry_run)
+        return BatchOutcome([None] * len(batch), problems, appended=False)
+
+    def _apply(self, batch: Sequence[SignedSubmission], pending: list[int], actor: str, now: datetime,
+               verified: list[bytes | None], checked: list[Any], *, skip_invalid: bool, itemised: bool,
+               dry_run: bool) -> list[AppendResult | None]:
+        """Append the `pending` items of `batch` in one write transaction and return their results."""
+        wanted = Wanted.union([Wanted(parties=(actor,), keys=[batch[position].key_id for position in pending]),
+                               *(lookup(batch[position].type).wants(batch[position].body) for position in pending)])
         with self.store.write() as tx:
-            head, stored, roots = tx.open_append([signed.submission_id for signed in batch], wanted)
+            head, stored, roots = tx.open_append([batch[position].submission_id for position in pending], wanted)
             appender = _Appender(head.size, head.entry_hash or GENESIS_PREV_HASH,
                                  max(now, parse_time(head.recorded_at)) if head.recorded_at else now, stored, roots)
-            results = []
-            try:
-                for position, signed in enumerate(batch):
-                    results.append(self._append_one(tx, appender, signed, verified[position], checked[position]))
-            except LedgerError as error:
-                if itemised:
-                    name_item(error, position)
-                raise
+            results: list[AppendResult | None] = [None] * len(batch)
+            for position in pending:
+                try:
+                    results[position] = self._append_one(tx, appender, batch[position], verified[position],
+                                                         checked[position])
+                except LedgerError as error:
+                    if skip_invalid:
+                        raise _Refused(position, error) from None
+                    if itemised:
+                        name_item(error, position)
+                    raise
             appender.flush(tx)
-            return results
+            if dry_run:
+                raise _RolledBack([replace(result, token=None) if result else None for result in results])
+        return results
 
     def _public_keys_of(self, batch: Sequence[SignedSubmission]) -> dict[str, tuple[str, bytes]]:
         """Return the known (party, public key) of the keys that signed `batch`, reading only unseen ones."""
@@ -157,25 +229,13 @@ class Log:
         return lookup(signed.type).check(signed.body)
 
     @staticmethod
-    def _verify_signatures(batch: Sequence[SignedSubmission], keys: dict[str, tuple[str, bytes]],
-                           itemised: bool) -> list[bytes | None]:
-        """Return, per submission, the public key its signature verified under (None: judge it under the lock)."""
+    def _public_keys_verifying(batch: Sequence[SignedSubmission], keys: dict[str, tuple[str, bytes]],
+                               problems: dict[int, LedgerError]) -> list[bytes | None]:
+        """Return, per submission, the public key to verify it under now (None: judge it under the lock, or not at all)."""
         verified: list[bytes | None] = []
-        for signed in batch:
+        for position, signed in enumerate(batch):
             party, public_key = keys.get(signed.key_id, ("", b""))
-            verified.append(public_key if party == signed.party else None)
-        # Ed25519 verification releases the GIL: a long batch checks its second half on another core
-        # meanwhile. Either way the error raised is the one for the first bad signature in order.
-        half = len(batch) // 2 if len(batch) >= PARALLEL_VERIFY else len(batch)
-        later = _verifier_pool().submit(_first_failure, batch, verified, half, len(batch)) if half < len(batch) else None
-        failure = _first_failure(batch, verified, 0, half)
-        if failure is None and later is not None:
-            failure = later.result()
-        if failure is not None:
-            position, error = failure
-            if itemised and isinstance(error, LedgerError):
-                name_item(error, position)
-            raise error
+            verified.append(public_key if party == signed.party and position not in problems else None)
         return verified
 
     def _append_one(self, tx: WriteTx, appender: _Appender, signed: SignedSubmission,
@@ -326,17 +386,46 @@ class _Appender:
         return self._nodes[key] if key in self._nodes else self._roots[key]
 
 
-def _first_failure(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None], start: int,
-                   stop: int) -> tuple[int, Exception] | None:
-    """Return the position and error of the first signature in [start, stop) that does not verify."""
+def _failures(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None]) -> list[tuple[int, Exception]]:
+    """Return the position and error of every signature that does not verify under its key, in order.
+
+    Ed25519 verification releases the GIL: a long batch checks its second half
+    on another core meanwhile.
+    """
+    half = len(batch) // 2 if len(batch) >= PARALLEL_VERIFY else len(batch)
+    later = _verifier_pool().submit(_failures_in, batch, keys, half, len(batch)) if half < len(batch) else None
+    failures = _failures_in(batch, keys, 0, half)
+    return failures + (later.result() if later is not None else [])
+
+
+def _failures_in(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None], start: int,
+                 stop: int) -> list[tuple[int, Exception]]:
+    failures: list[tuple[int, Exception]] = []
     for position in range(start, stop):
         public_key = keys[position]
         if public_key is not None:
             try:
                 batch[position].verify(public_key)
-            except Exception as error:  # handed to the caller, which raises it for its item
-                return position, error
-    return None
+            except Exception as error:  # handed to the caller, which raises or reports it for its item
+                failures.append((position, error))
+    return failures
+
+
+class _Refused(Exception):
+    """An item of a batch appended with skip_invalid was refused under the lock: roll back, go on without it."""
+
+    def __init__(self, position: int, error: LedgerError) -> None:
+        super().__init__(position)
+        self.position = position
+        self.error = error
+
+
+class _RolledBack(Exception):
+    """A dry run's transaction is rolled back by raising this, with the results it would have had."""
+
+    def __init__(self, results: list[AppendResult | None]) -> None:
+        super().__init__("dry run")
+        self.results = results
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None

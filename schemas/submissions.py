@@ -68,6 +68,14 @@ class BatchSchema(Schema):
     """Up to 1,000 signed submissions appended together (each its own entry), all or nothing."""
 
     items = fields.List(Envelope(), required=True, validate=validate.Length(min=1, max=1000))
+    invalid_items = fields.String(
+        load_default="refuse", validate=validate.OneOf(("refuse", "skip")),
+        metadata={"description": "refuse: one invalid item refuses the batch (422, nothing appended); "
+                                 "skip: the valid items are appended and each invalid one is named in `problems`"})
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "check every item exactly as an append would, append nothing, "
+                                 "and name every problem (200)"})
 
 
 class AppendResults(fields.Nested):
@@ -79,8 +87,24 @@ class AppendResults(fields.Nested):
     def _serialize(  # type: ignore[override]  # marshmallow's Nested renames Field's `value`
         self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any
     ) -> Any:
-        return self.schema._serialize(nested_obj)
+        return None if nested_obj is None else self.schema._serialize(nested_obj)
+
+
+class ItemProblemSchema(Schema):
+    """Why one item of a batch was not appended: an RFC 9457 problem with the item's position."""
+
+    item = fields.Integer(required=True)
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    field = fields.String()
+    rule = fields.String()
 
 
 class BatchResultSchema(Schema):
-    results = fields.List(AppendResults(), required=True)
+    results = fields.List(AppendResults(allow_none=True), required=True,
+                          metadata={"description": "per item, where it landed (or would land, in a dry run); "
+                                                   "null for an item named in `problems`"})
+    problems = fields.List(fields.Nested(ItemProblemSchema), required=True)
+    appended = fields.Boolean(required=True, metadata={"description": "false after a dry run, or when every item was refused"})
