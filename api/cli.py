@@ -24,6 +24,7 @@ from ledger.signing import Signer
 from ledger.store import Store
 
 from .audit_cli import audit, verify_report
+from .import_cli import import_group
 from .serving import gunicorn_command
 
 
@@ -183,6 +184,7 @@ def keygen(path: Path) -> None:
 
 main.add_command(verify_report)
 main.add_command(audit)
+main.add_command(import_group)
 
 
 from . import client_cli, demo  # noqa: E402  (these modules never import cli, so no cycle)

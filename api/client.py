@@ -65,11 +65,12 @@ class LedgerClient:
         self.retries = retries
         self.clock = clock
 
-    def signed(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
-        """Return the signed envelope {submission, signature} for one entry."""
+    def signed(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None,
+               timestamp: str | None = None) -> dict[str, Any]:
+        """Return the signed envelope {submission, signature} for one entry (signed now unless `timestamp` is given)."""
         submission = {
             "log": self.origin, "party": self.party_id, "key_id": self.signer.key_id,
-            "submission_id": submission_id or str(uuid.uuid4()), "timestamp": format_time(self.clock()),
+            "submission_id": submission_id or str(uuid.uuid4()), "timestamp": timestamp or format_time(self.clock()),
             "type": entry_type, "body": body,
         }
         signed = sign_submission(submission, self.signer)

@@ -1,0 +1,152 @@
+"""`scrapledger import`: lots, dispatches and receipts from weighbridge and ERP files, nothing lost, nothing doubled.
+
+By default an invalid row is refused and reported and the other rows are
+imported; `--all-or-nothing` first checks the whole file and appends nothing
+unless every row is valid. Exit status: 0 when every row is in the ledger,
+1 when a row was refused or the import stopped (run it again to continue).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from .client_cli import CONNECTION_OPTIONS, Connection
+from .importing.mapping import KINDS, Mapping, MappingError
+from .importing.reports import Reports
+from .importing.run import ALREADY, IMPORTED, REFUSED, VALID, Importer, ImportStopped, Outcome
+from .importing.sources import SourceError
+from .importing.templates import TEMPLATES
+
+SHOWN_PROBLEMS = 20
+
+
+def _state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "scrapledger" / "imports"
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import lots, dispatches or receipts from a CSV or .xlsx file, with a mapping file."""
+
+
+def _import_command(kind: str, summary: str) -> None:
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--map", "mapping_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="the mapping (TOML)")
+    @click.option("--dry-run", is_flag=True, help="check every row with the ledger's rules; append nothing")
+    @click.option("--all-or-nothing", is_flag=True,
+                  help="append nothing unless every row is valid (default: refuse invalid rows, import the rest)")
+    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 1000))
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="where the result, error and rejected-row files go (default: beside FILE)")
+    @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), envvar="SCRAPLEDGER_STATE_DIR",
+                  show_envvar=True, help="where the import remembers what it signed (default ~/.local/state)")
+    def command(file: Path, mapping_file: Path, dry_run: bool, all_or_nothing: bool, batch_size: int,
+                out_dir: Path | None, state_dir: Path | None, server: str, token: str, party: str | None,
+                key_file: str | None) -> None:
+        try:
+            mapping = Mapping.load(mapping_file, kind)
+            writer = Connection(server, token, party, key_file).writer()
+            importer = Importer(writer, mapping, file, state_dir=state_dir or _state_dir(), batch_size=batch_size)
+        except (MappingError, SourceError) as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(f"cannot reach {server}: {error}") from None
+        if all_or_nothing and not dry_run:
+            click.echo("checking every row first (--all-or-nothing)", err=True)
+            if _run(importer, file, out_dir, dry_run=True, refuse_invalid=False)[REFUSED]:
+                click.echo("nothing was appended: fix the rows above and run again", err=True)
+                sys.exit(1)
+        counts = _run(importer, file, out_dir, dry_run=dry_run, refuse_invalid=all_or_nothing)
+        sys.exit(1 if counts[REFUSED] else 0)
+
+    for option in reversed(CONNECTION_OPTIONS[:4]):
+        command = option(command)
+    import_group.command(kind, help=f"{summary}\n\nFILE is CSV or .xlsx; the mapping says which column is which "
+                         "field (see `scrapledger import template`).")(command)
+
+
+_import_command("lots", "Register a lot for every row of FILE.")
+_import_command("dispatches", "Dispatch a lot you hold for every row of FILE.")
+_import_command("receipts", "Receive an open transfer addressed to you for every row of a weighbridge ticket FILE.")
+
+
+def _run(importer: Importer, file: Path, out_dir: Path | None, *, dry_run: bool, refuse_invalid: bool) -> Any:
+    """Run one pass over the file, drawing progress and writing the reports; return the counts by status."""
+    reports = Reports(out_dir or file.parent, file.stem, importer.header, importer.mapping.kind,
+                      delimiter=importer.delimiter, dry_run=dry_run)
+    bar = tqdm(total=importer.estimated_rows, unit=" rows", file=sys.stderr, disable=None, dynamic_ncols=True,
+               desc="checking" if dry_run else "importing")
+    stop = None
+    try:
+        for outcomes in importer.batches(dry_run=dry_run, refuse_invalid=refuse_invalid):
+            _take(reports, bar, outcomes)
+    except ImportStopped as stopped:
+        _take(reports, bar, stopped.outcomes)
+        stop = f"the import stopped: {stopped}. What was appended stays; run the same command again to continue"
+    except OSError as error:
+        stop = f"the server stopped answering ({error}). Nothing is lost: run the same command again to continue"
+    except KeyboardInterrupt:
+        stop = "stopped. Nothing is lost: run the same command again to continue"
+    finally:
+        bar.close()
+        reports.close()
+    _summary(reports, dry_run)
+    if stop:
+        raise click.ClickException(stop)
+    return reports.counts
+
+
+def _take(reports: Reports, bar: Any, outcomes: list[Outcome]) -> None:
+    shown = reports.problems
+    reports.add(outcomes)
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            if shown < SHOWN_PROBLEMS:
+                column = f"column {problem.column!r}" if problem.column else "row"
+                bar.write(f"row {problem.row}, {column}, value {problem.value!r}: {problem.detail}", file=sys.stderr)
+            shown += 1
+    bar.update(len(outcomes))
+
+
+def _summary(reports: Reports, dry_run: bool) -> None:
+    counts = reports.counts
+    rows = sum(counts.values())
+    if reports.problems > SHOWN_PROBLEMS:
+        click.echo(f"... and {reports.problems - SHOWN_PROBLEMS} more problems", err=True)
+    if dry_run:
+        click.echo(f"{rows:,} rows checked: {counts[VALID]:,} valid, {counts[ALREADY]:,} already imported, "
+                   f"{counts[REFUSED]:,} with problems. Nothing was appended.")
+    else:
+        click.echo(f"{rows:,} rows: {counts[IMPORTED]:,} imported, {counts[ALREADY]:,} already imported, "
+                   f"{counts[REFUSED]:,} refused.")
+        click.echo(f"ledger ids per row: {reports.result_path}")
+    if reports.problems:
+        click.echo(f"problems, one per line: {reports.errors_path}")
+    if counts[REFUSED] and not dry_run:
+        click.echo(f"the refused rows, to fix and import on their own: {reports.rejected_path}")
+
+
+@import_group.command("template")
+@click.argument("kind", type=click.Choice(tuple(KINDS)), default="lots")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True)
+def template(kind: str, directory: Path) -> None:
+    """Write a ready CSV template and a sample mapping for KIND (lots, dispatches or receipts)."""
+    rows, mapping = TEMPLATES[kind]
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path, mapping_path = directory / f"{kind}-template.csv", directory / f"{kind}-mapping.toml"
+    for path in (csv_path, mapping_path):
+        if path.exists():
+            raise click.ClickException(f"{path} exists; not overwriting it")
+    csv_path.write_text(rows, encoding="utf-8-sig", newline="")
+    mapping_path.write_text(mapping, encoding="utf-8")
+    click.echo(f"wrote {csv_path} and {mapping_path}\n"
+               f"try: scrapledger import {kind} {csv_path} --map {mapping_path} --dry-run")
