@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.entries import format_time, sign_submission
+from ledger.entries import SignedSubmission, format_time, sign_submission
 from ledger.signing import Signer
 
 
@@ -25,7 +25,7 @@ class Reply:
     text: str
 
 
-Transport = Callable[[str, str, dict[str, Any] | None, dict[str, str]], Reply]
+Transport = Callable[[str, str, dict[str, Any] | bytes | None, dict[str, str]], Reply]  # bytes: JSON, encoded
 
 
 class ClientError(Exception):
@@ -44,8 +44,13 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
 
     session = requests.Session()
 
-    def send(method: str, path: str, json_body: dict[str, Any] | None, headers: dict[str, str]) -> Reply:
-        response = session.request(method, base_url.rstrip("/") + path, json=json_body, headers=headers, timeout=timeout)
+    def send(method: str, path: str, json_body: dict[str, Any] | bytes | None, headers: dict[str, str]) -> Reply:
+        if isinstance(json_body, bytes):
+            response = session.request(method, base_url.rstrip("/") + path, data=json_body, timeout=timeout,
+                                       headers={**headers, "Content-Type": "application/json"})
+        else:
+            response = session.request(method, base_url.rstrip("/") + path, json=json_body, headers=headers,
+                                       timeout=timeout)
         is_json = "json" in response.headers.get("Content-Type", "")
         return Reply(response.status_code, response.json() if is_json else None, response.text)
 
@@ -65,23 +70,28 @@ class LedgerClient:
         self.retries = retries
         self.clock = clock
 
-    def signed(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None,
-               timestamp: str | None = None) -> dict[str, Any]:
-        """Return the signed envelope {submission, signature} for one entry (signed now unless `timestamp` is given)."""
+    def sign(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None,
+             timestamp: str | None = None) -> SignedSubmission:
+        """Return one entry's submission signed by this party (now, unless `timestamp` is given)."""
         submission = {
             "log": self.origin, "party": self.party_id, "key_id": self.signer.key_id,
             "submission_id": submission_id or str(uuid.uuid4()), "timestamp": timestamp or format_time(self.clock()),
             "type": entry_type, "body": body,
         }
-        signed = sign_submission(submission, self.signer)
+        return sign_submission(submission, self.signer)
+
+    def signed(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None,
+               timestamp: str | None = None) -> dict[str, Any]:
+        """Return the signed envelope {submission, signature} for one entry."""
+        signed = self.sign(entry_type, body, submission_id, timestamp)
         return {"submission": signed.submission, "signature": signed.signature.hex()}
 
     def submit(self, path: str, entry_type: str, body: dict[str, Any], submission_id: str | None = None) -> Any:
         """Sign and post one submission, retrying transport failures and 503s with the same bytes."""
         return self.post(path, self.signed(entry_type, body, submission_id))
 
-    def post(self, path: str, payload: dict[str, Any]) -> Any:
-        """Post a JSON payload, retrying safely; raise ClientError on a problem answer."""
+    def post(self, path: str, payload: dict[str, Any] | bytes) -> Any:
+        """Post a JSON payload (or its encoded bytes), retrying safely; raise ClientError on a problem answer."""
         for attempt in range(self.retries + 1):
             try:
                 reply = self.transport("POST", path, payload, self._headers())

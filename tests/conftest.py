@@ -187,8 +187,12 @@ def client(app: Any) -> Any:
 def test_client_transport(client: Any) -> Callable[..., Reply]:
     """Return a LedgerClient transport over Flask's test client."""
 
-    def send(method: str, path: str, json_body: dict[str, Any] | None, headers: dict[str, str]) -> Reply:
-        response = client.open(path, method=method, json=json_body, headers=headers)
+    def send(method: str, path: str, json_body: dict[str, Any] | bytes | None, headers: dict[str, str]) -> Reply:
+        if isinstance(json_body, bytes):
+            response = client.open(path, method=method, data=json_body, content_type="application/json",
+                                   headers=headers)
+        else:
+            response = client.open(path, method=method, json=json_body, headers=headers)
         return Reply(response.status_code, response.get_json(silent=True), response.get_data(as_text=True))
 
     return send

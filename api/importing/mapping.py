@@ -195,11 +195,16 @@ def kilograms(value: Decimal | str, unit: str, decimal_mark: str) -> str:
 
 def number_in(text: str, decimal_mark: str) -> Decimal:
     """Return the number `text` writes with `decimal_mark`, thousands grouped by the other mark, a space or not at all."""
-    grouping = re.escape("." if decimal_mark == "," else ",")
-    cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
-    if not re.fullmatch(rf"-?(\d{{1,3}}({grouping}\d{{3}})+|\d+)({re.escape(decimal_mark)}\d+)?", cleaned):
+    cleaned = text if text.isdigit() else _SPACES.sub("", text)
+    pattern, grouping = _NUMBER[decimal_mark]
+    if not pattern.fullmatch(cleaned):
         raise ValueError(f"not a number written with the decimal mark {decimal_mark!r}")
-    return Decimal(re.sub(grouping, "", cleaned).replace(decimal_mark, "."))
+    return Decimal(cleaned.replace(grouping, "").replace(decimal_mark, "."))
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_NUMBER = {mark: (re.compile(rf"-?(\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})+|\d+)(?:{re.escape(mark)}\d+)?"), grouping)
+           for mark, grouping in ((",", "."), (".", ","))}
 
 
 def _fields(table: Any, section: str, kind: Kind, *, tables: bool = False) -> dict[str, Any]:

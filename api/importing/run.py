@@ -10,14 +10,17 @@ rules and nothing is appended.
 
 from __future__ import annotations
 
+import json
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ledger.entries import format_time
+from ledger.entries import SignedSubmission, format_time
 
 from ..client import ClientError, LedgerClient
 from .journal import Journal, ranges
@@ -25,6 +28,7 @@ from .mapping import Mapping
 from .sources import Fingerprint, Row, fingerprint, open_table
 
 IMPORTED, ALREADY, VALID, REFUSED = "imported", "already imported", "valid", "refused"
+QUEUED_AHEAD = 2  # batches signed and queued behind the one being answered, so the server never waits for us
 STALE, NOT_TRIED = "timestamp outside window", "not tried"  # problem titles an import answers by sending again
 
 
@@ -50,6 +54,16 @@ class Outcome:
     index: int | None = None
     result: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Rows on their way: the outcomes known so far and the bodies still to be answered, by row number."""
+
+    rows: list[Row]
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    pending: dict[int, tuple[Row, dict[str, Any]]] = field(default_factory=dict)
+    resign: set[int] = field(default_factory=set)  # rows the server found stale: sign them anew
 
 
 class ImportStopped(Exception):
@@ -91,65 +105,95 @@ class Importer:
 
         With `refuse_invalid` the first invalid row stops the import
         (ImportStopped); otherwise invalid rows are refused and the rest go on.
+        Batches are read and signed while the server appends the ones before
+        them, and one thread sends them in file order, back to back; a row the
+        server did not try is sent again after the batches already queued.
         """
         table = self._table()
-        while rows := list(islice(table.rows, self.batch_size)):
-            yield self._batch(rows, dry_run, refuse_invalid, self.mapping.decimal_mark(table.delimiter or ""))
+        decimal_mark = self.mapping.decimal_mark(table.delimiter or "")
+        ahead = 1 if refuse_invalid else QUEUED_AHEAD  # refusing, stop at the first refused batch
+        with ThreadPoolExecutor(1, thread_name_prefix="scrapledger-import") as sender:
+            sent: deque[tuple[_Batch, Future[tuple[dict[str, Any], set[int]]]]] = deque()
+            while rows := list(islice(table.rows, self.batch_size)):
+                batch = self._read(rows, decimal_mark, refuse_invalid)
+                sent.append((batch, sender.submit(self._post, batch, *self._sign(batch, dry_run, refuse_invalid),
+                                                  refuse_invalid)))
+                if len(sent) > ahead:
+                    yield self._finish(sender, *sent.popleft(), dry_run, refuse_invalid)
+            while sent:
+                yield self._finish(sender, *sent.popleft(), dry_run, refuse_invalid)
 
     def _table(self) -> Any:
         return open_table(self.path, encoding=self.fingerprint.encoding, delimiter=self.mapping.delimiter,
                           header_row=self.mapping.header_row, sheet=self.mapping.sheet)
 
-    def _batch(self, rows: list[Row], dry_run: bool, refuse_invalid: bool, decimal_mark: str) -> list[Outcome]:
-        outcomes: dict[int, Outcome] = {}
-        pending: dict[int, tuple[Row, dict[str, Any]]] = {}
+    def _read(self, rows: list[Row], decimal_mark: str, refuse_invalid: bool) -> _Batch:
+        """Return the batch of `rows`: the bodies to send, and the rows the import itself cannot read."""
+        batch = _Batch(rows)
         for row in rows:
             body, unreadable = self.mapping.body(row, decimal_mark)
             if unreadable:
-                outcomes[row.number] = Outcome(row, REFUSED, self.submission_id(row.number), problems=[
+                batch.outcomes[row.number] = Outcome(row, REFUSED, self.submission_id(row.number), problems=[
                     self._problem(row, problem.field, problem.rule, problem.rule) for problem in unreadable])
             else:
-                pending[row.number] = (row, body)
-        if refuse_invalid and outcomes:
-            raise ImportStopped("a row cannot be read", list(outcomes.values()))
-        resign: set[int] = set()
-        while pending:
+                batch.pending[row.number] = (row, body)
+        if refuse_invalid and batch.outcomes:
+            raise ImportStopped("a row cannot be read", list(batch.outcomes.values()))
+        return batch
+
+    def _finish(self, sender: ThreadPoolExecutor, batch: _Batch, sent: Future[tuple[dict[str, Any], set[int]]],
+                dry_run: bool, refuse_invalid: bool) -> list[Outcome]:
+        """Return the batch's outcomes once every row is answered, sending again what the server did not try."""
+        answer, journaled = sent.result()
+        while True:
             retry: dict[int, tuple[Row, dict[str, Any]]] = {}
-            answer, journaled = self._send(pending, resign, dry_run, refuse_invalid)
             problems = {problem["item"]: problem for problem in answer["problems"]}
-            for item, (number, (row, body)) in enumerate(pending.items()):
+            for item, (number, (row, body)) in enumerate(batch.pending.items()):
                 result, problem = answer["results"][item], problems.get(item)
                 if result is not None:
                     status = ALREADY if result["replayed"] else VALID if dry_run else IMPORTED
-                    outcomes[number] = Outcome(row, status, self.submission_id(number), result["index"],
-                                               result["result"])
+                    batch.outcomes[number] = Outcome(row, status, self.submission_id(number), result["index"],
+                                                     result["result"])
                 elif problem["title"] == NOT_TRIED or (problem["title"] == STALE and number in journaled):
                     if problem["title"] == STALE:
-                        resign.add(number)
+                        batch.resign.add(number)
                     retry[number] = (row, body)
                 else:
-                    outcomes[number] = self._refused(row, problem)
-            pending = retry
-        return [outcomes[row.number] for row in rows]
+                    batch.outcomes[number] = self._refused(row, problem)
+            batch.pending = retry
+            if not retry:
+                return [batch.outcomes[row.number] for row in batch.rows]
+            answer, journaled = sender.submit(self._post, batch, *self._sign(batch, dry_run, refuse_invalid),
+                                              refuse_invalid).result()
 
-    def _send(self, pending: dict[int, tuple[Row, dict[str, Any]]], resign: set[int], dry_run: bool,
-              refuse_invalid: bool) -> tuple[dict[str, Any], set[int]]:
-        """Sign and post the pending rows; return the answer and the rows signed with a journaled timestamp."""
-        numbers = list(pending)
-        journaled = {} if dry_run else self.journal.timestamps([number for number in numbers if number not in resign])
+    def _sign(self, batch: _Batch, dry_run: bool, refuse_invalid: bool) -> tuple[bytes, set[int]]:
+        """Return the batch request for the pending rows and the rows signed with a journaled timestamp.
+
+        A row keeps the timestamp the journal holds for it (so it signs into
+        the same bytes as before) unless the server found it stale; a new
+        timestamp is journaled before the request can be sent.
+        """
+        numbers = list(batch.pending)
+        journaled = {} if dry_run else self.journal.timestamps(
+            [number for number in numbers if number not in batch.resign])
         now = format_time(self.clock())
         if not dry_run:
             self.journal.record(ranges([number for number in numbers if number not in journaled], now))
         entry_type = self.mapping.kind.entry_type
-        items = [self.client.signed(entry_type, pending[number][1], self.submission_id(number),
-                                    journaled.get(number, now)) for number in numbers]
-        payload = {"items": items, "invalid_items": "refuse" if refuse_invalid else "skip", "dry_run": dry_run}
+        items = b",".join(_envelope(self.client.sign(entry_type, batch.pending[number][1], self.submission_id(number),
+                                                     journaled.get(number, now))) for number in numbers)
+        options = {"invalid_items": "refuse" if refuse_invalid else "skip", "dry_run": dry_run}
+        return b'{"items":[' + items + b"]," + json.dumps(options)[1:].encode(), set(journaled)
+
+    def _post(self, batch: _Batch, payload: bytes, journaled: set[int],
+              refuse_invalid: bool) -> tuple[dict[str, Any], set[int]]:
+        """Post a signed batch; a refused batch stops the import, naming the row when the server names an item."""
         try:
-            return self.client.post("/v1/batches", payload), set(journaled)
+            return self.client.post("/v1/batches", payload), journaled
         except ClientError as error:
             item = _item_of(error.problem.get("field"))
             if refuse_invalid and item is not None:
-                row = pending[numbers[item]][0]
+                row = list(batch.pending.values())[item][0]
                 named = error.problem["field"]
                 problem = {**error.problem, "field": named.split(".", 1)[1] if "." in named else "",
                            "detail": str(error.problem.get("detail", "")).removeprefix(f"items[{item}]: ")}
@@ -167,6 +211,11 @@ class Importer:
         else:
             value = str(row.cells.get(column, ""))
         return Problem(row.number, column, value, field_name.removeprefix("body."), rule, detail)
+
+
+def _envelope(signed: SignedSubmission) -> bytes:
+    """Return the JSON of a signed envelope, reusing the submission's canonical bytes (they are JSON)."""
+    return b'{"submission":' + signed.canonical + b',"signature":"' + signed.signature.hex().encode() + b'"}'
 
 
 def _item_of(field_name: Any) -> int | None:
