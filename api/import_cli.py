@@ -111,7 +111,9 @@ def _take(reports: Reports, bar: Any, outcomes: list[Outcome]) -> None:
         for problem in outcome.problems:
             if shown < SHOWN_PROBLEMS:
                 column = f"column {problem.column!r}" if problem.column else "row"
-                bar.write(f"row {problem.row}, {column}, value {problem.value!r}: {problem.detail}", file=sys.stderr)
+                said = f"{problem.field} {problem.rule}" if problem.field and problem.rule != problem.detail \
+                    else problem.detail
+                bar.write(f"row {problem.row}, {column}, value {problem.value!r}: {said}", file=sys.stderr)
             shown += 1
     bar.update(len(outcomes))
 
