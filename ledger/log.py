@@ -132,6 +132,8 @@ class Log:
                 checked[position] = self._precheck(signed, actor, late=position in late)
             except LedgerError as error:
                 refuse(position, error)
+        if skip_invalid:
+            self._refuse_conflicts(batch, problems)
         verified = self._public_keys_verifying(batch, keys, problems)
         for position, failure in _failures(batch, verified):
             if not isinstance(failure, LedgerError):
@@ -210,6 +212,22 @@ class Log:
                                                           signed.canonical):
                 found.add(signed.submission_id)
         return found
+
+    def _refuse_conflicts(self, batch: Sequence[SignedSubmission], problems: dict[int, LedgerError]) -> None:
+        """Name, before the lock, every item whose submission id the log holds for a different submission.
+
+        Under the lock each would cost the batch a roll back (a file signed
+        again without its journal holds nothing but such items).
+        """
+        with self.store.read() as tx:
+            held = tx.entries_by_submission([signed.submission_id for position, signed in enumerate(batch)
+                                             if position not in problems])
+        for position, signed in enumerate(batch):
+            stored = held.get(signed.submission_id)
+            if stored is not None and not hmac.compare_digest(Entry.from_bytes(stored.data).signed.canonical,
+                                                              signed.canonical):
+                problems[position] = SubmissionConflict(
+                    "this submission id was already used for a different submission", field="submission.submission_id")
 
     def _precheck(self, signed: SignedSubmission, actor: str, *, late: bool) -> Any:
         """Check what needs no lock and return what the entry type made of the body.

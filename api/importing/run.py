@@ -134,7 +134,7 @@ class Importer:
             body, unreadable = self.mapping.body(row, decimal_mark)
             if unreadable:
                 batch.outcomes[row.number] = Outcome(row, REFUSED, self.submission_id(row.number), problems=[
-                    self._problem(row, problem.field, problem.rule, problem.rule) for problem in unreadable])
+                    problem_at(self.mapping, row, problem.field, problem.rule, problem.rule) for problem in unreadable])
             else:
                 batch.pending[row.number] = (row, body)
         if refuse_invalid and batch.outcomes:
@@ -149,17 +149,15 @@ class Importer:
             retry: dict[int, tuple[Row, dict[str, Any]]] = {}
             problems = {problem["item"]: problem for problem in answer["problems"]}
             for item, (number, (row, body)) in enumerate(batch.pending.items()):
-                result, problem = answer["results"][item], problems.get(item)
-                if result is not None:
-                    status = ALREADY if result["replayed"] else VALID if dry_run else IMPORTED
-                    batch.outcomes[number] = Outcome(row, status, self.submission_id(number), result["index"],
-                                                     result["result"])
-                elif problem["title"] == NOT_TRIED or (problem["title"] == STALE and number in journaled):
+                problem = problems.get(item)
+                if problem is not None and (problem["title"] == NOT_TRIED
+                                            or (problem["title"] == STALE and number in journaled)):
                     if problem["title"] == STALE:
                         batch.resign.add(number)
                     retry[number] = (row, body)
                 else:
-                    batch.outcomes[number] = self._refused(row, problem)
+                    batch.outcomes[number] = outcome_of(self.mapping, row, self.submission_id(number),
+                                                        answer["results"][item], problem, dry_run)
             batch.pending = retry
             if not retry:
                 return [batch.outcomes[row.number] for row in batch.rows]
@@ -197,20 +195,30 @@ class Importer:
                 named = error.problem["field"]
                 problem = {**error.problem, "field": named.split(".", 1)[1] if "." in named else "",
                            "detail": str(error.problem.get("detail", "")).removeprefix(f"items[{item}]: ")}
-                raise ImportStopped(f"row {row.number} was refused", [self._refused(row, problem)]) from None
+                raise ImportStopped(f"row {row.number} was refused", [
+                    outcome_of(self.mapping, row, self.submission_id(row.number), None, problem, False)]) from None
             raise ImportStopped(f"the server refused the batch: {error}") from None
 
-    def _refused(self, row: Row, problem: dict[str, Any]) -> Outcome:
-        return Outcome(row, REFUSED, self.submission_id(row.number), problems=[self._problem(
-            row, problem.get("field", ""), problem.get("rule") or problem["title"], problem["detail"])])
 
-    def _problem(self, row: Row, field_name: str, rule: str, detail: str) -> Problem:
-        column = self.mapping.column_of(field_name)
-        if column.startswith("[fixed] "):
-            value = str(self.mapping.fixed[column.removeprefix("[fixed] ")])
-        else:
-            value = str(row.cells.get(column, ""))
-        return Problem(row.number, column, value, field_name.removeprefix("body."), rule, detail)
+def outcome_of(mapping: Mapping, row: Row, submission_id: str, result: dict[str, Any] | None,
+               problem: dict[str, Any] | None, dry_run: bool) -> Outcome:
+    """Return what the server's answer for one row's item (its result, or its problem) says of the row."""
+    if result is not None:
+        status = ALREADY if result["replayed"] else VALID if dry_run else IMPORTED
+        return Outcome(row, status, submission_id, result["index"], result["result"])
+    assert problem is not None
+    return Outcome(row, REFUSED, submission_id, problems=[problem_at(
+        mapping, row, problem.get("field", ""), problem.get("rule") or problem["title"], problem["detail"])])
+
+
+def problem_at(mapping: Mapping, row: Row, field_name: str, rule: str, detail: str) -> Problem:
+    """Return a problem placed in the file: the column (or mapping setting) and the value its field came from."""
+    column = mapping.column_of(field_name)
+    if column.startswith("[fixed] "):
+        value = str(mapping.fixed[column.removeprefix("[fixed] ")])
+    else:
+        value = str(row.cells.get(column, ""))
+    return Problem(row.number, column, value, field_name.removeprefix("body."), rule, detail)
 
 
 def _envelope(signed: SignedSubmission) -> bytes:

@@ -8,6 +8,8 @@ import { BrowserKey, signedEnvelope } from "./browser-key.js";
 const context = document.body.dataset;
 let key = null;
 
+export function signingKey() { return key; }
+
 function fieldPath(name) {
   return name.replace(/\[(\d+)\]/g, ".$1").replace(/\[\]$/, "");
 }
@@ -93,7 +95,7 @@ function showProblem(form, problem) {
   }
 }
 
-async function post(url, payload) {
+export async function post(url, payload) {
   const response = await fetch(url, {
     method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": context.csrf },
