@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from api.importing.mapping import Mapping
+from api.importing.run import Importer
 
 from tests.api.test_client_cli import scrapledger  # noqa: F401  (the CLI against the Flask test client)
 from tests.yard_files import BAD_ROWS, expected_kg, read_csv, write_mapping, write_yard_export
@@ -195,3 +200,26 @@ def test_the_template_and_its_mapping_pass_a_dry_run(yard, scrapledger, tmp_path
     result = scrapledger(yard, "import", "lots", "lots-template.csv", "--map", "lots-mapping.toml", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "2 rows checked: 2 valid" in result.stdout
+
+
+def test_a_journalled_row_that_never_landed_is_signed_again_when_its_timestamp_has_gone_stale(yard, tmp_path):
+    export = tmp_path / "weegbrug.csv"
+    write_yard_export(export, 5)
+    mapping = Mapping.load(write_mapping(tmp_path / "m.toml"), "lots")
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    late = Importer(yard, mapping, export, state_dir=tmp_path / "state", clock=lambda: an_hour_ago)
+    assert {o.status for batch in late.batches() for o in batch} == {"refused"}  # the clock was wrong
+    again = Importer(yard, mapping, export, state_dir=tmp_path / "state")
+    assert [o.status for batch in again.batches() for o in batch] == ["imported"] * 5
+
+
+def test_without_its_journal_a_second_run_doubles_nothing(yard, importing, tmp_path):
+    export = tmp_path / "weegbrug.csv"
+    write_yard_export(export, 4)
+    importing(yard, export)
+    size = log_size(yard)
+    shutil.rmtree(tmp_path / "state")
+    again = importing(yard, export)
+    assert "4 rows: 0 imported, 0 already imported, 4 refused." in again.stdout
+    assert "submission id already used" in again.stderr or "already used" in again.stderr
+    assert log_size(yard) == size
