@@ -223,3 +223,35 @@ def test_without_its_journal_a_second_run_doubles_nothing(yard, importing, tmp_p
     assert "4 rows: 0 imported, 0 already imported, 4 refused." in again.stdout
     assert "submission id already used" in again.stderr or "already used" in again.stderr
     assert log_size(yard) == size
+
+
+def test_an_import_cut_off_by_the_network_says_so_and_a_second_run_finishes_it(
+        yard, importing, tmp_path, client, monkeypatch):
+    from tests.conftest import test_client_transport
+
+    export = tmp_path / "weegbrug.csv"
+    write_yard_export(export, 40)
+    posts = [0]
+
+    def flaky(base_url, timeout=30.0):
+        send = test_client_transport(client)
+
+        def cut_after_two_batches(method, path, body, headers):
+            if path == "/v1/batches":
+                posts[0] += 1
+                if posts[0] > 2:
+                    raise ConnectionResetError("connection reset by peer")
+            return send(method, path, body, headers)
+
+        return cut_after_two_batches
+
+    monkeypatch.setattr("api.client.http_transport", flaky)
+    monkeypatch.setattr("api.client.time.sleep", lambda seconds: None)
+    cut = importing(yard, export, "--batch-size", "10")
+    assert cut.exit_code == 1
+    assert "the server stopped answering" in cut.stderr and "run the same command again" in cut.stderr
+    landed = log_size(yard)
+    monkeypatch.setattr("api.client.http_transport", lambda base_url, timeout=30.0: test_client_transport(client))
+    again = importing(yard, export, "--batch-size", "10")
+    assert "40 rows: 20 imported, 20 already imported, 0 refused." in again.stdout
+    assert log_size(yard) == landed + 20
