@@ -25,7 +25,7 @@ from ledger.entries import SignedSubmission, format_time
 from ..client import ClientError, LedgerClient
 from .journal import Journal, ranges
 from .mapping import Mapping
-from .sources import Fingerprint, Row, fingerprint, open_table
+from .sources import Fingerprint, Row, Table, fingerprint, open_table
 
 IMPORTED, ALREADY, VALID, REFUSED = "imported", "already imported", "valid", "refused"
 QUEUED_AHEAD = 2  # batches signed and queued behind the one being answered, so the server never waits for us
@@ -111,7 +111,7 @@ class Importer:
         """
         table = self._table()
         decimal_mark = self.mapping.decimal_mark(table.delimiter or "")
-        ahead = 1 if refuse_invalid else QUEUED_AHEAD  # refusing, stop at the first refused batch
+        ahead = 0 if refuse_invalid else QUEUED_AHEAD  # refusing, nothing is sent after a refused batch
         with ThreadPoolExecutor(1, thread_name_prefix="scrapledger-import") as sender:
             sent: deque[tuple[_Batch, Future[tuple[dict[str, Any], set[int]]]]] = deque()
             while rows := list(islice(table.rows, self.batch_size)):
@@ -123,7 +123,7 @@ class Importer:
             while sent:
                 yield self._finish(sender, *sent.popleft(), dry_run, refuse_invalid)
 
-    def _table(self) -> Any:
+    def _table(self) -> Table:
         return open_table(self.path, encoding=self.fingerprint.encoding, delimiter=self.mapping.delimiter,
                           header_row=self.mapping.header_row, sheet=self.mapping.sheet)
 
