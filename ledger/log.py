@@ -103,8 +103,10 @@ class Log:
         lot held by someone else) rolls the transaction back and the rest is
         applied again without it; after MAX_REFUSED_UNDER_LOCK of those, the
         items not yet applied are answered NotTried, so no batch holds the
-        lock for long. A `dry_run` checks everything exactly as an append
-        would, under the lock, and rolls it back.
+        lock for long. The same submission signed again with another
+        timestamp is answered as a replay of the entry holding its id. A
+        `dry_run` checks everything exactly as an append would, under the
+        lock, and rolls it back.
         """
         return self._append(batch, actor, now, skip_invalid=True, dry_run=dry_run, itemised=False)
 
@@ -132,14 +134,13 @@ class Log:
                 checked[position] = self._precheck(signed, actor, late=position in late)
             except LedgerError as error:
                 refuse(position, error)
-        if skip_invalid:
-            self._refuse_conflicts(batch, problems)
         verified = self._public_keys_verifying(batch, keys, problems)
         for position, failure in _failures(batch, verified):
             if not isinstance(failure, LedgerError):
                 raise failure
             refuse(position, failure)
-        pending = [position for position in range(len(batch)) if position not in problems]
+        resubmitted = self._resubmissions(batch, problems) if skip_invalid else {}
+        pending = [position for position in range(len(batch)) if position not in problems and position not in resubmitted]
         refused_under_lock = 0
         while pending:
             try:
@@ -159,8 +160,8 @@ class Log:
                 continue
             except _RolledBack as rolled_back:
                 results = rolled_back.results
-            return BatchOutcome(results, problems, appended=not dry_run)
-        return BatchOutcome([None] * len(batch), problems, appended=False)
+            return BatchOutcome(_merged(results, resubmitted), problems, appended=not dry_run)
+        return BatchOutcome(_merged([None] * len(batch), resubmitted), problems, appended=False)
 
     def _apply(self, batch: Sequence[SignedSubmission], pending: list[int], actor: str, now: datetime,
                verified: list[bytes | None], checked: list[Any], *, skip_invalid: bool, itemised: bool,
@@ -213,21 +214,35 @@ class Log:
                 found.add(signed.submission_id)
         return found
 
-    def _refuse_conflicts(self, batch: Sequence[SignedSubmission], problems: dict[int, LedgerError]) -> None:
-        """Name, before the lock, every item whose submission id the log holds for a different submission.
+    def _resubmissions(self, batch: Sequence[SignedSubmission], problems: dict[int, LedgerError]
+                       ) -> dict[int, AppendResult]:
+        """Settle, before the lock, the items whose submission id the log already holds.
 
-        Under the lock each would cost the batch a roll back (a file signed
-        again without its journal holds nothing but such items).
+        The same party, type and body signed again (a file imported twice
+        without the timestamps it was first signed with) is answered as a
+        replay of the entry that holds it; anything else under a taken id is a
+        SubmissionConflict. Identical bytes are left to the append's own
+        replay. Under the lock each conflict would cost the batch a roll back.
         """
         with self.store.read() as tx:
             held = tx.entries_by_submission([signed.submission_id for position, signed in enumerate(batch)
                                              if position not in problems])
+        settled = {}
         for position, signed in enumerate(batch):
             stored = held.get(signed.submission_id)
-            if stored is not None and not hmac.compare_digest(Entry.from_bytes(stored.data).signed.canonical,
-                                                              signed.canonical):
+            if stored is None or position in problems:
+                continue
+            entry = Entry.from_bytes(stored.data)
+            if hmac.compare_digest(entry.signed.canonical, signed.canonical):
+                continue
+            if (entry.signed.party, entry.signed.type, entry.signed.body) == (signed.party, signed.type, signed.body):
+                settled[position] = AppendResult(entry.index, entry.entry_hash, entry.recorded_at, entry.signed.type,
+                                                 lookup(entry.signed.type).result(entry.index, entry.signed.body),
+                                                 replayed=True)
+            else:
                 problems[position] = SubmissionConflict(
                     "this submission id was already used for a different submission", field="submission.submission_id")
+        return settled
 
     def _precheck(self, signed: SignedSubmission, actor: str, *, late: bool) -> Any:
         """Check what needs no lock and return what the entry type made of the body.
@@ -427,6 +442,13 @@ def _failures_in(batch: Sequence[SignedSubmission], keys: Sequence[bytes | None]
             except Exception as error:  # handed to the caller, which raises or reports it for its item
                 failures.append((position, error))
     return failures
+
+
+def _merged(results: list[AppendResult | None], settled: dict[int, AppendResult]) -> list[AppendResult | None]:
+    """Return `results` with the items settled before the lock in their places."""
+    for position, result in settled.items():
+        results[position] = result
+    return results
 
 
 class _Refused(Exception):

@@ -4,7 +4,7 @@ The server keeps the upload (under SCRAPLEDGER_HOME/imports) and makes each
 row's body with the same mapping code as `scrapledger import`; the browser
 signs the bodies with the party's key, under the same submission ids as the
 CLI (`imp-<file hash>-<row>`), so a file imported from either is never
-imported twice. Each signed batch goes through the batch append path
+imported twice: a row signed again is answered as a replay. Each signed batch goes through the batch append path
 (dry run or skip), and the answer is placed in the file by row and column.
 """
 
@@ -19,9 +19,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from ledger.entries import Entry
-from ledger.entry_types import lookup
-from ledger.errors import InvalidInput, NotTried, SubmissionConflict
+from ledger.errors import InvalidInput, NotTried
 from ledger.signing import SIGNATURE_SIZE
 from ledger.validation import lowercase_hex
 
@@ -173,41 +171,17 @@ def batch(upload_id: str) -> dict[str, Any]:
             outcome.problems.pop(position)
             if at in again.problems:
                 outcome.problems[position] = again.problems[at]
-    earlier = _signed_before(items, [position for position, error in outcome.problems.items()
-                                     if isinstance(error, SubmissionConflict)])
     answers = []
     for position, number in enumerate(numbers):
         row = by_number.get(number)
         if row is None:
             raise InvalidInput(f"items[{position}].submission.submission_id", "names no row of this file")
         result, error = outcome.results[position], outcome.problems.get(position)
-        answer = earlier.get(position) or (None if result is None else {
-            "replayed": result.replayed, "index": result.index, "result": result.result})
-        answers.append(_answer(outcome_of(kept.mapping, row, kept.submission_id(number), answer,
-                                          None if error is None or answer else ledger_problem_body(error), dry_run)))
+        answers.append(_answer(outcome_of(
+            kept.mapping, row, kept.submission_id(number),
+            None if result is None else {"replayed": result.replayed, "index": result.index, "result": result.result},
+            None if error is None else ledger_problem_body(error), dry_run)))
     return {"rows": answers, "appended": outcome.appended}
-
-
-def _signed_before(items: list[dict[str, Any]], positions: list[int]) -> dict[int, dict[str, Any]]:
-    """Return, for rows whose submission id is taken, the earlier entry if it is this row signed before.
-
-    The browser keeps no journal: a row signed again carries a new timestamp,
-    so its bytes differ from the entry an earlier import of the file made.
-    That entry, by the same party, of the same type and body, is the row
-    already imported, and its result is answered as a replay.
-    """
-    if not positions:
-        return {}
-    wanted = {items[position]["submission"]["submission_id"]: position for position in positions}
-    held = services().read(lambda tx: tx.entries_by_submission(list(wanted)))
-    found = {}
-    for submission_id, stored in held.items():
-        entry, submitted = Entry.from_bytes(stored.data), items[wanted[submission_id]]["submission"]
-        if (entry.signed.party, entry.signed.type, entry.signed.body) == (
-                g.party, submitted.get("type"), submitted.get("body")):
-            found[wanted[submission_id]] = {"replayed": True, "index": entry.index,
-                                            "result": lookup(entry.signed.type).result(entry.index, entry.signed.body)}
-    return found
 
 
 def _row_of(kept: Upload, item: Any, position: int) -> int:

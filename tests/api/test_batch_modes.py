@@ -100,3 +100,28 @@ def test_too_many_refusals_under_the_lock_leave_the_rest_untried(recycler, monke
     answer = recycler.post("/v1/batches", {"items": [*receipts, *lots(recycler, 2)], "invalid_items": "skip"})
     assert [(p["item"], p["title"]) for p in answer["problems"]] == [
         (0, "transfer not found"), (1, "transfer not found"), (2, "not tried"), (3, "not tried"), (4, "not tried")]
+
+
+def test_the_same_submission_signed_again_with_another_timestamp_is_answered_as_its_entry(recycler):
+    body = lot_body(reference="RTM-7")
+    first = recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", body, "imp-abc-7")]})
+    again = recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", body, "imp-abc-7")],
+                                          "invalid_items": "skip"})
+    assert again["problems"] == []
+    assert (again["results"][0]["index"], again["results"][0]["replayed"]) == (first["results"][0]["index"], True)
+
+
+def test_a_taken_submission_id_with_another_body_is_named_a_conflict(recycler):
+    recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", lot_body(reference="RTM-8"), "imp-abc-8")]})
+    answer = recycler.post("/v1/batches", {"items": [
+        recycler.signed("lot.register", lot_body(reference="RTM-8", weighbridge_ticket="WB-118823"), "imp-abc-8")],
+        "invalid_items": "skip"})
+    assert (answer["problems"][0]["status"], answer["problems"][0]["field"]) == (409, "submission.submission_id")
+
+
+def test_outside_skip_mode_a_resigned_submission_is_still_a_conflict(recycler):
+    body = lot_body(reference="RTM-9")
+    recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", body, "imp-abc-9")]})
+    with pytest.raises(ClientError) as refused:
+        recycler.post("/v1/batches", {"items": [recycler.signed("lot.register", body, "imp-abc-9")]})
+    assert refused.value.status == 409

@@ -213,16 +213,17 @@ def test_a_journalled_row_that_never_landed_is_signed_again_when_its_timestamp_h
     assert [o.status for batch in again.batches() for o in batch] == ["imported"] * 5
 
 
-def test_without_its_journal_a_second_run_doubles_nothing(yard, importing, tmp_path):
+def test_without_its_journal_a_second_run_doubles_nothing_and_names_the_lots(yard, importing, tmp_path):
     export = tmp_path / "weegbrug.csv"
     write_yard_export(export, 4)
     importing(yard, export)
     size = log_size(yard)
     shutil.rmtree(tmp_path / "state")
     again = importing(yard, export)
-    assert "4 rows: 0 imported, 0 already imported, 4 refused." in again.stdout
-    assert "submission id already used" in again.stderr or "already used" in again.stderr
+    assert "4 rows: 0 imported, 4 already imported, 0 refused." in again.stdout
     assert log_size(yard) == size
+    assert [row["lot_id"] for row in read_csv(tmp_path / "weegbrug.result.csv")] == [
+        f"lot-{size - 4 + n}" for n in range(4)]
 
 
 def test_an_import_cut_off_by_the_network_says_so_and_a_second_run_finishes_it(
