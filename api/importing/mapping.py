@@ -142,8 +142,14 @@ class Mapping:
 
     def body(self, row: Row, decimal_mark: str) -> tuple[dict[str, Any], list[CellProblem]]:
         """Return the submission body a row makes, and what in the row the import itself cannot read."""
-        values: dict[str, Any] = dict(self.fixed)
+        values: dict[str, Any] = {}
         problems = []
+        for name, fixed in self.fixed.items():  # a TOML number is read as the decimal it writes
+            try:
+                values[name] = fixed if isinstance(fixed, bool) or not isinstance(fixed, str | int | float) \
+                    else self._value(name, fixed if isinstance(fixed, str) else Decimal(str(fixed)), ".")
+            except ValueError as error:
+                problems.append(CellProblem(name, str(error)))
         for name, column in self.columns.items():
             cell = row.cells.get(column, "")
             if isinstance(cell, str):

@@ -1,0 +1,56 @@
+"""The import's mapping: numbers as European offices write them, units, fixed values, translations."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.importing.mapping import KINDS, Mapping, MappingError, kilograms, number_in
+from api.importing.sources import Row
+
+
+@pytest.mark.parametrize(("text", "mark", "number"), [
+    ("24,38", ",", "24.38"), ("24.380,5", ",", "24380.5"), ("24 380,5", ",", "24380.5"), ("24\u00a0380", ",", "24380"),
+    ("24,380.5", ".", "24380.5"), ("24380", ".", "24380"), ("-2,5", ",", "-2.5"),
+])
+def test_a_number_is_read_with_the_files_decimal_mark(text, mark, number):
+    assert str(number_in(text, mark)) == number
+
+
+@pytest.mark.parametrize(("text", "mark"), [("24,38O", ","), ("12.34.5", ","), ("1.2345", ","), ("24,38", "."), ("", ",")])
+def test_what_is_not_a_number_in_that_format_is_refused(text, mark):
+    with pytest.raises(ValueError, match="decimal mark"):
+        number_in(text, mark)
+
+
+def test_tonnes_convert_exactly_and_pounds_to_the_nearest_gram():
+    assert kilograms("24,38", "t", ",") == "24380"
+    assert kilograms("1,0000005", "t", ",") == "1000.0005"  # the ledger refuses it: finer than a gram
+    assert kilograms("100", "lb", ".") == "45.359"
+
+
+def test_fixed_values_written_as_toml_numbers_become_the_ledgers_decimal_strings():
+    mapping = Mapping.from_document({"columns": {"reference": "Ticket"},
+                                     "fixed": {"net_mass_kg": 24.5, "material_family": "ferrous"},
+                                     "units": {"net_mass_kg": "t"}}, KINDS["lots"])
+    body, problems = mapping.body(Row(2, {"Ticket": "RTM-1"}), ",")
+    assert problems == [] and body["net_mass_kg"] == "24500" and body["material_family"] == "ferrous"
+
+
+def test_a_translation_applies_before_the_ledger_judges_the_code():
+    mapping = Mapping.from_document({"columns": {"grade.code": "Soort"},
+                                     "translate": {"grade.code": {"HMS1/2": "HMS 1&2"}}}, KINDS["lots"])
+    assert mapping.body(Row(2, {"Soort": "HMS1/2"}), ",")[0] == {"grade": {"code": "HMS 1&2"}}
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    ({"colums": {}}, "unknown section [colums]"),
+    ({"columns": {}}, "[columns] names no column"),
+    ({"columns": {"net_mass_kg": "Netto"}, "units": {"net_mass_kg": "st"}}, "'st' is not one of kg, t, lb"),
+    ({"columns": {"reference": "Ticket"}, "units": {"reference": "t"}}, "only a mass"),
+    ({"columns": {"reference": "Ticket"}, "file": {"decimal": ";"}}, 'decimal: must be "," or "."'),
+    ({"columns": {"reference": "Ticket"}, "fixed": {"reference": "X"}}, "both in [columns] and [fixed]"),
+])
+def test_a_mapping_that_cannot_work_is_refused_naming_the_setting(document, says):
+    with pytest.raises(MappingError) as refused:
+        Mapping.from_document(document, KINDS["lots"])
+    assert says in str(refused.value)
