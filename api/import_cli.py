@@ -61,10 +61,10 @@ def _import_command(kind: str, summary: str) -> None:
             raise click.ClickException(f"cannot reach {server}: {error}") from None
         if all_or_nothing and not dry_run:
             click.echo("checking every row first (--all-or-nothing)", err=True)
-            if _run(importer, file, out_dir, dry_run=True, refuse_invalid=False)[REFUSED]:
+            if _run(importer, file, out_dir, dry_run=True, stop_at_refusal=False)[REFUSED]:
                 click.echo("nothing was appended: fix the rows above and run again", err=True)
                 sys.exit(1)
-        counts = _run(importer, file, out_dir, dry_run=dry_run, refuse_invalid=all_or_nothing)
+        counts = _run(importer, file, out_dir, dry_run=dry_run, stop_at_refusal=all_or_nothing)
         sys.exit(1 if counts[REFUSED] else 0)
 
     for option in reversed(CONNECTION_OPTIONS[:4]):
@@ -78,7 +78,7 @@ _import_command("dispatches", "Dispatch a lot you hold for every row of FILE.")
 _import_command("receipts", "Receive an open transfer addressed to you for every row of a weighbridge ticket FILE.")
 
 
-def _run(importer: Importer, file: Path, out_dir: Path | None, *, dry_run: bool, refuse_invalid: bool) -> Any:
+def _run(importer: Importer, file: Path, out_dir: Path | None, *, dry_run: bool, stop_at_refusal: bool) -> Any:
     """Run one pass over the file, drawing progress and writing the reports; return the counts by status."""
     reports = Reports(out_dir or file.parent, file.stem, importer.header, importer.mapping.kind,
                       delimiter=importer.delimiter, dry_run=dry_run)
@@ -86,7 +86,7 @@ def _run(importer: Importer, file: Path, out_dir: Path | None, *, dry_run: bool,
                desc="checking" if dry_run else "importing")
     stop = None
     try:
-        for outcomes in importer.batches(dry_run=dry_run, refuse_invalid=refuse_invalid):
+        for outcomes in importer.batches(dry_run=dry_run, stop_at_refusal=stop_at_refusal):
             _take(reports, bar, outcomes)
     except ImportStopped as stopped:
         _take(reports, bar, stopped.outcomes)

@@ -57,7 +57,10 @@ class Journal:
         if not signings:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        torn = self.path.exists() and self.path.stat().st_size and not self.path.read_bytes().endswith(b"\n")
         with self.path.open("a", encoding="utf-8") as file:
+            if torn:  # a line cut short by a crash stays a line of its own, skipped on reading
+                file.write("\n")
             for signing in signings:
                 file.write(json.dumps({"first": signing.first, "last": signing.last,
                                        "timestamp": signing.timestamp}) + "\n")

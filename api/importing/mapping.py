@@ -9,6 +9,7 @@ decimal format, a unit it can convert, a column the header has.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -102,8 +103,17 @@ class Mapping:
         columns = _fields(document.get("columns", {}), "columns", kind)
         fixed = _fields(document.get("fixed", {}), "fixed", kind)
         units = _fields(document.get("units", {}), "units", kind)
-        translate = {name: {str(k): str(v) for k, v in table.items()}
-                     for name, table in _fields(document.get("translate", {}), "translate", kind, tables=True).items()}
+        translate = _fields(document.get("translate", {}), "translate", kind, tables=True)
+        for section, entries, kinds in (("columns", columns, str), ("units", units, str),
+                                        ("fixed", fixed, str | int | float | bool)):
+            for name, value in entries.items():
+                if not isinstance(value, kinds):
+                    raise MappingError(f"[{section}] {name}: must be a "
+                                       + ("column name" if section == "columns" else "unit" if section == "units"
+                                          else "text, number or true/false"))
+        for name, table in translate.items():
+            if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+                raise MappingError(f'[translate."{name}"] must be a table of "your code" = "the ledger\'s code"')
         if not columns:
             raise MappingError("[columns] names no column")
         for name in sorted(set(columns) & set(fixed)):
@@ -114,6 +124,8 @@ class Mapping:
             if unit not in UNITS:
                 raise MappingError(f"[units] {name}: {unit!r} is not one of {', '.join(UNITS)}")
         settings = document.get("file", {})
+        if not isinstance(settings, dict):
+            raise MappingError("[file] must be a table")
         unknown = sorted(set(settings) - {"decimal", "delimiter", "encoding", "header_row", "sheet"})
         if unknown:
             raise MappingError(f"[file] {unknown[0]}: unknown setting (decimal, delimiter, encoding, header_row, sheet)")
@@ -124,10 +136,18 @@ class Mapping:
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
             raise MappingError("[file] delimiter: must be one character, e.g. \";\" or \"\\t\"")
         header_row = settings.get("header_row", 1)
-        if not isinstance(header_row, int) or header_row < 1:
+        if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
             raise MappingError("[file] header_row: must be a row number from 1")
-        return cls(kind, {name: str(column) for name, column in columns.items()}, fixed, units, translate,
-                   decimal, delimiter, str(settings.get("encoding", "auto")), header_row, settings.get("sheet"))
+        encoding = str(settings.get("encoding", "auto"))
+        if encoding != "auto":
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise MappingError(f"[file] encoding: {encoding!r} is not an encoding (try utf-8 or cp1252)") from None
+        if not isinstance(settings.get("sheet", ""), str):
+            raise MappingError("[file] sheet: must be the sheet's name")
+        return cls(kind, dict(columns), fixed, units, {name: dict(table) for name, table in translate.items()},
+                   decimal, delimiter, encoding, header_row, settings.get("sheet"))
 
     def check_header(self, header: list[str]) -> None:
         """Raise MappingError if a mapped column is missing from the file's header."""

@@ -64,6 +64,7 @@ class _Batch:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     pending: dict[int, tuple[Row, dict[str, Any]]] = field(default_factory=dict)
     resign: set[int] = field(default_factory=set)  # rows the server found stale: sign them anew
+    journaled: set[int] = field(default_factory=set)  # rows last signed with the timestamp the journal held
 
 
 class ImportStopped(Exception):
@@ -97,37 +98,39 @@ class Importer:
         return max(self.fingerprint.lines - self.mapping.header_row, 0)
 
     def submission_id(self, row: int) -> str:
-        """Return the submission id of a row: the same for the same file, whoever runs it and whenever."""
-        return f"imp-{self.fingerprint.sha256[:32]}-{row}"
+        """Return the submission id of a row: the same for the same file and kind, whoever runs it and whenever."""
+        return submission_id(self.fingerprint.sha256, self.mapping.kind.name, row)
 
-    def batches(self, *, dry_run: bool = False, refuse_invalid: bool = False) -> Iterator[list[Outcome]]:
+    def batches(self, *, dry_run: bool = False, stop_at_refusal: bool = False) -> Iterator[list[Outcome]]:
         """Yield the outcomes of the file's rows, a batch at a time, in row order.
 
-        With `refuse_invalid` the first invalid row stops the import
-        (ImportStopped); otherwise invalid rows are refused and the rest go on.
+        Invalid rows are refused and the rest go on, unless `stop_at_refusal`:
+        then nothing is sent after a batch with a refused row (ImportStopped).
         Batches are read and signed while the server appends the ones before
         them, and one thread sends them in file order, back to back; a row the
         server did not try is sent again after the batches already queued.
         """
         table = self._table()
         decimal_mark = self.mapping.decimal_mark(table.delimiter or "")
-        ahead = 0 if refuse_invalid else QUEUED_AHEAD  # refusing, nothing is sent after a refused batch
-        with ThreadPoolExecutor(1, thread_name_prefix="scrapledger-import") as sender:
-            sent: deque[tuple[_Batch, Future[tuple[dict[str, Any], set[int]]]]] = deque()
+        ahead = 0 if stop_at_refusal else QUEUED_AHEAD
+        sender = ThreadPoolExecutor(1, thread_name_prefix="scrapledger-import")
+        sent: deque[tuple[_Batch, Future[dict[str, Any]]]] = deque()
+        try:
             while rows := list(islice(table.rows, self.batch_size)):
-                batch = self._read(rows, decimal_mark, refuse_invalid)
-                sent.append((batch, sender.submit(self._post, batch, *self._sign(batch, dry_run, refuse_invalid),
-                                                  refuse_invalid)))
+                batch = self._read(rows, decimal_mark)
+                sent.append((batch, sender.submit(self._post, self._sign(batch, dry_run))))
                 if len(sent) > ahead:
-                    yield self._finish(sender, *sent.popleft(), dry_run, refuse_invalid)
+                    yield self._finish(sender, *sent.popleft(), dry_run, stop_at_refusal)
             while sent:
-                yield self._finish(sender, *sent.popleft(), dry_run, refuse_invalid)
+                yield self._finish(sender, *sent.popleft(), dry_run, stop_at_refusal)
+        finally:  # stopped (Ctrl-C, a refused batch, a network cut): send nothing more
+            sender.shutdown(wait=True, cancel_futures=True)
 
     def _table(self) -> Table:
         return open_table(self.path, encoding=self.fingerprint.encoding, delimiter=self.mapping.delimiter,
                           header_row=self.mapping.header_row, sheet=self.mapping.sheet)
 
-    def _read(self, rows: list[Row], decimal_mark: str, refuse_invalid: bool) -> _Batch:
+    def _read(self, rows: list[Row], decimal_mark: str) -> _Batch:
         """Return the batch of `rows`: the bodies to send, and the rows the import itself cannot read."""
         batch = _Batch(rows)
         for row in rows:
@@ -137,21 +140,19 @@ class Importer:
                     problem_at(self.mapping, row, problem.field, problem.rule, problem.rule) for problem in unreadable])
             else:
                 batch.pending[row.number] = (row, body)
-        if refuse_invalid and batch.outcomes:
-            raise ImportStopped("a row cannot be read", list(batch.outcomes.values()))
         return batch
 
-    def _finish(self, sender: ThreadPoolExecutor, batch: _Batch, sent: Future[tuple[dict[str, Any], set[int]]],
-                dry_run: bool, refuse_invalid: bool) -> list[Outcome]:
+    def _finish(self, sender: ThreadPoolExecutor, batch: _Batch, sent: Future[dict[str, Any]], dry_run: bool,
+                stop_at_refusal: bool) -> list[Outcome]:
         """Return the batch's outcomes once every row is answered, sending again what the server did not try."""
-        answer, journaled = sent.result()
+        answer = sent.result()
         while True:
             retry: dict[int, tuple[Row, dict[str, Any]]] = {}
             problems = {problem["item"]: problem for problem in answer["problems"]}
             for item, (number, (row, body)) in enumerate(batch.pending.items()):
                 problem = problems.get(item)
                 if problem is not None and (problem["title"] == NOT_TRIED
-                                            or (problem["title"] == STALE and number in journaled)):
+                                            or (problem["title"] == STALE and number in batch.journaled)):
                     if problem["title"] == STALE:
                         batch.resign.add(number)
                     retry[number] = (row, body)
@@ -160,16 +161,20 @@ class Importer:
                                                         answer["results"][item], problem, dry_run)
             batch.pending = retry
             if not retry:
-                return [batch.outcomes[row.number] for row in batch.rows]
-            answer, journaled = sender.submit(self._post, batch, *self._sign(batch, dry_run, refuse_invalid),
-                                              refuse_invalid).result()
+                break
+            answer = sender.submit(self._post, self._sign(batch, dry_run)).result()
+        outcomes = [batch.outcomes[row.number] for row in batch.rows]
+        refused = [outcome for outcome in outcomes if outcome.status == REFUSED]
+        if stop_at_refusal and refused:
+            raise ImportStopped(f"row {refused[0].row.number} was refused", outcomes)
+        return outcomes
 
-    def _sign(self, batch: _Batch, dry_run: bool, refuse_invalid: bool) -> tuple[bytes, set[int]]:
-        """Return the batch request for the pending rows and the rows signed with a journaled timestamp.
+    def _sign(self, batch: _Batch, dry_run: bool) -> bytes:
+        """Return the batch request for the pending rows, noting in `batch` which rows kept a journalled timestamp.
 
         A row keeps the timestamp the journal holds for it (so it signs into
         the same bytes as before) unless the server found it stale; a new
-        timestamp is journaled before the request can be sent.
+        timestamp is journalled before the request can be sent.
         """
         numbers = list(batch.pending)
         journaled = {} if dry_run else self.journal.timestamps(
@@ -177,27 +182,24 @@ class Importer:
         now = format_time(self.clock())
         if not dry_run:
             self.journal.record(ranges([number for number in numbers if number not in journaled], now))
+        batch.journaled = set(journaled)
         entry_type = self.mapping.kind.entry_type
         items = b",".join(_envelope(self.client.sign(entry_type, batch.pending[number][1], self.submission_id(number),
                                                      journaled.get(number, now))) for number in numbers)
-        options = {"invalid_items": "refuse" if refuse_invalid else "skip", "dry_run": dry_run}
-        return b'{"items":[' + items + b"]," + json.dumps(options)[1:].encode(), set(journaled)
+        return b'{"items":[' + items + b'],"invalid_items":"skip","dry_run":' + json.dumps(dry_run).encode() + b"}"
 
-    def _post(self, batch: _Batch, payload: bytes, journaled: set[int],
-              refuse_invalid: bool) -> tuple[dict[str, Any], set[int]]:
-        """Post a signed batch; a refused batch stops the import, naming the row when the server names an item."""
+    def _post(self, payload: bytes) -> dict[str, Any]:
+        """Post a signed batch; a batch the server refuses as a whole stops the import."""
         try:
-            return self.client.post("/v1/batches", payload), journaled
+            answer: dict[str, Any] = self.client.post("/v1/batches", payload)
+            return answer
         except ClientError as error:
-            item = _item_of(error.problem.get("field"))
-            if refuse_invalid and item is not None:
-                row = list(batch.pending.values())[item][0]
-                named = error.problem["field"]
-                problem = {**error.problem, "field": named.split(".", 1)[1] if "." in named else "",
-                           "detail": str(error.problem.get("detail", "")).removeprefix(f"items[{item}]: ")}
-                raise ImportStopped(f"row {row.number} was refused", [
-                    outcome_of(self.mapping, row, self.submission_id(row.number), None, problem, False)]) from None
             raise ImportStopped(f"the server refused the batch: {error}") from None
+
+
+def submission_id(file_sha256: str, kind: str, row: int) -> str:
+    """Return the submission id of a row of a file imported as `kind` (lots, dispatches, receipts)."""
+    return f"imp-{file_sha256[:32]}-{kind}-{row}"
 
 
 def outcome_of(mapping: Mapping, row: Row, submission_id: str, result: dict[str, Any] | None,
@@ -224,11 +226,3 @@ def problem_at(mapping: Mapping, row: Row, field_name: str, rule: str, detail: s
 def _envelope(signed: SignedSubmission) -> bytes:
     """Return the JSON of a signed envelope, reusing the submission's canonical bytes (they are JSON)."""
     return b'{"submission":' + signed.canonical + b',"signature":"' + signed.signature.hex().encode() + b'"}'
-
-
-def _item_of(field_name: Any) -> int | None:
-    """Return the batch position a refused batch's problem names (`items[3].body.x` -> 3)."""
-    if isinstance(field_name, str) and field_name.startswith("items[") and "]" in field_name:
-        position = field_name[len("items["):field_name.index("]")]
-        return int(position) if position.isdigit() else None
-    return None

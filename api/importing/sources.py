@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -91,11 +92,11 @@ def open_table(path: Path, *, encoding: str, delimiter: str | None = None, heade
     if is_workbook(path):
         records = _workbook_records(path, sheet)
     else:
-        delimiter = delimiter or _delimiter_of(path, encoding)
+        delimiter = delimiter or _delimiter_of(path, encoding, header_row)
         records = _csv_records(path, encoding, delimiter)
     for number, record in records:
         if number == header_row:
-            header = [str(cell).strip() for cell in record]
+            header = [str(cell).strip().lstrip("\ufeff") for cell in record]  # a BOM read under a named encoding
             _check_header(header)
             return Table(header, _rows(header, records), delimiter)
     raise SourceError(f"the file has no header row {header_row}")
@@ -128,10 +129,12 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[in
             raise SourceError(f"malformed CSV: {error}") from None
 
 
-def _delimiter_of(path: Path, encoding: str) -> str:
-    """Return the delimiter the first line uses most (a comma if it uses none)."""
+def _delimiter_of(path: Path, encoding: str, header_row: int) -> str:
+    """Return the delimiter the header line uses most (a comma if it uses none)."""
     with path.open("r", encoding=encoding, errors="replace", newline="") as file:
-        first = file.readline()
+        first = ""
+        for _ in range(header_row):
+            first = file.readline()
     counts = {delimiter: first.count(delimiter) for delimiter in DELIMITERS}
     best = max(counts, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
@@ -143,7 +146,7 @@ def _workbook_records(path: Path, sheet: str | None) -> Iterator[tuple[int, list
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as error:
         raise SourceError(f"cannot open the workbook: {error}") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:

@@ -24,7 +24,7 @@ from ledger.signing import SIGNATURE_SIZE
 from ledger.validation import lowercase_hex
 
 from ..importing.mapping import KINDS, Mapping, MappingError
-from ..importing.run import Outcome, outcome_of
+from ..importing.run import Outcome, outcome_of, submission_id
 from ..importing.sources import Row, SourceError, fingerprint, open_table
 from ..importing.templates import TEMPLATES
 from ..problems import ledger_problem_body
@@ -52,7 +52,7 @@ class Upload:
         return self.fingerprint.sha256[:32]
 
     def submission_id(self, row: int) -> str:
-        return f"imp-{self.upload_id}-{row}"
+        return submission_id(self.fingerprint.sha256, self.kind, row)
 
     def rows(self) -> tuple[list[str], list[Row], str]:
         """Return the header, the first MAX_ROWS + 1 rows and the decimal mark."""
@@ -95,19 +95,23 @@ def upload() -> Response | tuple[str, int]:
     staging.mkdir(parents=True)
     suffix = Path(file.filename or "").suffix.lower()
     file.save(staging / f"source{suffix}")
-    (staging / "mapping.toml").write_bytes(mapping.read())
+    mapping_bytes = mapping.read()
+    (staging / "mapping.toml").write_bytes(mapping_bytes)
     (staging / "kind").write_text(kind, encoding="utf-8")
     try:
         kept = Upload(staging)
         kept.rows()
+        final = _imports() / f"{kept.upload_id}-{g.party}"
+        if not final.exists():  # the same file uploaded again keeps the first copy: it is the same bytes
+            staging.rename(final)
     except (MappingError, SourceError, OSError) as error:
-        shutil.rmtree(staging, ignore_errors=True)
         field = "mapping" if isinstance(error, MappingError) else "file"
         return render_template("import_new.html", kinds=KINDS, templates=TEMPLATES, kind=kind,
                                problem={"field": field, "detail": str(error)}), 422
-    final = _imports() / f"{kept.upload_id}-{g.party}"
-    shutil.rmtree(final, ignore_errors=True)
-    staging.rename(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    (final / "mapping.toml").write_bytes(mapping_bytes)  # a new mapping or kind for the same file replaces the old
+    (final / "kind").write_text(kind, encoding="utf-8")
     return redirect(f"/imports/{kept.upload_id}", 303)
 
 
@@ -153,9 +157,9 @@ def batch(upload_id: str) -> dict[str, Any]:
         raise InvalidInput("items", "must be a list of signed envelopes")
     if len(payload["items"]) > 1000:
         raise InvalidInput("items", "at most 1,000 rows a batch")
-    numbers = [_row_of(kept, item, position) for position, item in enumerate(payload["items"])]
     _, rows, _ = kept.rows()
-    by_number = {row.number: row for row in rows}
+    by_id = {kept.submission_id(row.number): row for row in rows[:MAX_ROWS]}
+    signed_rows = [_row_of(by_id, item, position) for position, item in enumerate(payload["items"])]
     dry_run = payload.get("dry_run") is True
     items = [{"submission": item["submission"],
               "signature": lowercase_hex(item.get("signature"), SIGNATURE_SIZE, f"items[{position}].signature")}
@@ -172,26 +176,22 @@ def batch(upload_id: str) -> dict[str, Any]:
             if at in again.problems:
                 outcome.problems[position] = again.problems[at]
     answers = []
-    for position, number in enumerate(numbers):
-        row = by_number.get(number)
-        if row is None:
-            raise InvalidInput(f"items[{position}].submission.submission_id", "names no row of this file")
+    for position, row in enumerate(signed_rows):
         result, error = outcome.results[position], outcome.problems.get(position)
         answers.append(_answer(outcome_of(
-            kept.mapping, row, kept.submission_id(number),
+            kept.mapping, row, kept.submission_id(row.number),
             None if result is None else {"replayed": result.replayed, "index": result.index, "result": result.result},
             None if error is None else ledger_problem_body(error), dry_run)))
-    return {"rows": answers, "appended": outcome.appended}
+    return {"rows": answers, "appended": not dry_run}
 
 
-def _row_of(kept: Upload, item: Any, position: int) -> int:
+def _row_of(by_id: dict[str, Row], item: Any, position: int) -> Row:
+    """Return the row of this file an envelope is for (its submission id names it), before anything is appended."""
     submission = item.get("submission") if isinstance(item, dict) else None
-    submission_id = submission.get("submission_id") if isinstance(submission, dict) else None
-    prefix = f"imp-{kept.upload_id}-"
-    if not isinstance(submission_id, str) or not submission_id.startswith(prefix) \
-            or not submission_id[len(prefix):].isdigit():
-        raise InvalidInput(f"items[{position}].submission.submission_id", f"must be {prefix}<row> for this file")
-    return int(submission_id[len(prefix):])
+    named = submission.get("submission_id") if isinstance(submission, dict) else None
+    if named not in by_id:
+        raise InvalidInput(f"items[{position}].submission.submission_id", "must name a row of this file")
+    return by_id[named]
 
 
 def _answer(outcome: Outcome) -> dict[str, Any]:

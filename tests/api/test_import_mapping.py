@@ -54,3 +54,19 @@ def test_a_mapping_that_cannot_work_is_refused_naming_the_setting(document, says
     with pytest.raises(MappingError) as refused:
         Mapping.from_document(document, KINDS["lots"])
     assert says in str(refused.value)
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    ({"columns": {"reference": "Ticket"}, "translate": {"grade.code": "x"}}, '[translate."grade.code"] must be a table'),
+    ({"columns": {"reference": "Ticket"}, "translate": {"grade": {"code": 3}}}, "must be a table"),
+    ({"columns": {"net_mass_kg": "Netto"}, "units": {"net_mass_kg": ["t"]}}, "[units] net_mass_kg: must be a unit"),
+    ({"columns": {"reference": "Ticket"}, "file": 3}, "[file] must be a table"),
+    ({"columns": {"reference": 7}}, "[columns] reference: must be a column name"),
+    ({"columns": {"reference": "Ticket"}, "fixed": {"origin.site": [1]}}, "[fixed] origin.site: must be a text, number or true/false"),
+    ({"columns": {"reference": "Ticket"}, "file": {"encoding": "latin-9x"}}, "is not an encoding"),
+    ({"columns": {"reference": "Ticket"}, "file": {"header_row": True}}, "header_row: must be a row number"),
+])
+def test_a_mapping_of_the_wrong_shapes_is_refused_not_a_traceback(document, says):
+    with pytest.raises(MappingError) as refused:
+        Mapping.from_document(document, KINDS["lots"])
+    assert says in str(refused.value)

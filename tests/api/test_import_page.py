@@ -96,7 +96,7 @@ def test_a_dry_run_places_each_problem_by_row_and_column_and_appends_nothing(des
 def test_signed_rows_are_imported_once_under_the_clis_submission_ids(desk, yard, tmp_path):
     upload_id = upload(desk, yard_file(tmp_path, 6)).headers["Location"].rsplit("/", 1)[1]
     rows = ready_rows(desk.get(f"/imports/{upload_id}").get_data(as_text=True))
-    assert rows[0]["submission_id"] == f"imp-{upload_id}-2"
+    assert rows[0]["submission_id"] == f"imp-{upload_id}-lots-2"
     first = post_batch(desk, upload_id, signed_batch(yard, rows)).get_json()
     assert [row["status"] for row in first["rows"]] == ["imported"] * 6
     assert yard.get(f"/v1/lots/{first['rows'][0]['result']['lot_id']}")["mass_kg"] == "12000.000"
