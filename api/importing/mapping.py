@@ -203,34 +203,44 @@ class Mapping:
         if name in self.translate:
             text = self.translate[name].get(text, text)
         if name in self.kind.masses:
-            return kilograms(cell if isinstance(cell, Decimal) else text, self.units.get(name, "kg"), decimal_mark)
+            return kilograms(cell if isinstance(cell, Decimal) else text, self.units.get(name, "kg"), decimal_mark,
+                             inferred=self.decimal == "auto")
         if name in self.kind.booleans:
             lowered = text.lower()
             return True if lowered in TRUE else False if lowered in FALSE else text
         return text
 
 
-def kilograms(value: Decimal | str, unit: str, decimal_mark: str) -> str:
+def kilograms(value: Decimal | str, unit: str, decimal_mark: str, *, inferred: bool = False) -> str:
     """Return a mass in `unit` as the ledger's kg string, exact for kg and t, to the nearest gram for lb."""
-    number = value if isinstance(value, Decimal) else number_in(value, decimal_mark)
+    number = value if isinstance(value, Decimal) else number_in(value, decimal_mark, inferred=inferred)
     kg = number * UNITS[unit]
     if unit == "lb":
         kg = kg.quantize(GRAM, rounding=ROUND_HALF_EVEN)
     return format(kg.normalize(), "f")
 
 
-def number_in(text: str, decimal_mark: str) -> Decimal:
-    """Return the number `text` writes with `decimal_mark`, thousands grouped by the other mark, a space or not at all."""
-    cleaned = text if text.isdigit() else _SPACES.sub("", text)
+def number_in(text: str, decimal_mark: str, *, inferred: bool = False) -> Decimal:
+    """Return the number `text` writes with `decimal_mark`, thousands grouped by the other mark or a space.
+
+    With an `inferred` decimal mark, `24,380` or `1.234` (one group of three
+    after the other mark) could mean either number, so it is refused rather
+    than read a thousand times too large or too small.
+    """
     pattern, grouping = _NUMBER[decimal_mark]
+    cleaned = text if text.isdigit() else _SPACES.sub(grouping, text.strip())
     if not pattern.fullmatch(cleaned):
         raise ValueError(f"not a number written with the decimal mark {decimal_mark!r}")
+    if inferred and _ONE_GROUP[decimal_mark].fullmatch(cleaned) and not _SPACES.search(text):
+        raise ValueError(f"ambiguous: {text} could be read with either decimal mark; "
+                         "set [file] decimal in the mapping")
     return Decimal(cleaned.replace(grouping, "").replace(decimal_mark, "."))
 
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_SPACES = re.compile(r"[ \u00a0\u202f']")
 _NUMBER = {mark: (re.compile(rf"-?(\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})+|\d+)(?:{re.escape(mark)}\d+)?"), grouping)
            for mark, grouping in ((",", "."), (".", ","))}
+_ONE_GROUP = {",": re.compile(r"-?\d{1,3}\.\d{3}"), ".": re.compile(r"-?\d{1,3},\d{3}")}
 
 
 def _fields(table: Any, section: str, kind: Kind, *, tables: bool = False) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 The server keeps the upload (under SCRAPLEDGER_HOME/imports) and makes each
 row's body with the same mapping code as `scrapledger import`; the browser
 signs the bodies with the party's key, under the same submission ids as the
-CLI (`imp-<file hash>-<row>`), so a file imported from either is never
+CLI (`imp-<file hash>-<kind>-<row>`), so a file imported from either is never
 imported twice: a row signed again is answered as a replay. Each signed batch goes through the batch append path
 (dry run or skip), and the answer is placed in the file by row and column.
 """

@@ -70,3 +70,20 @@ def test_a_mapping_of_the_wrong_shapes_is_refused_not_a_traceback(document, says
     with pytest.raises(MappingError) as refused:
         Mapping.from_document(document, KINDS["lots"])
     assert says in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["24,380", "1,234"])
+def test_one_group_of_three_under_an_inferred_decimal_mark_is_refused_as_ambiguous(text):
+    mapping = Mapping.from_document({"columns": {"net_mass_kg": "Netto"}}, KINDS["lots"])
+    body, problems = mapping.body(Row(2, {"Netto": text}), ".")
+    assert "net_mass_kg" not in body and "ambiguous" in problems[0].rule
+
+
+def test_the_same_value_under_a_named_decimal_mark_is_read_as_grouped_thousands():
+    mapping = Mapping.from_document({"columns": {"net_mass_kg": "Netto"}, "file": {"decimal": "."}}, KINDS["lots"])
+    assert mapping.body(Row(2, {"Netto": "24,380"}), ".")[0] == {"net_mass_kg": "24380"}
+
+
+def test_spaces_group_thousands_only_in_threes():
+    with pytest.raises(ValueError):
+        number_in("24 38", ",")
