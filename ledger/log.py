@@ -139,7 +139,7 @@ class Log:
             if not isinstance(failure, LedgerError):
                 raise failure
             refuse(position, failure)
-        resubmitted = self._resubmissions(batch, problems) if skip_invalid else {}
+        resubmitted = self._resubmissions(batch, problems, verified) if skip_invalid else {}
         pending = [position for position in range(len(batch)) if position not in problems and position not in resubmitted]
         refused_under_lock = 0
         while pending:
@@ -214,15 +214,17 @@ class Log:
                 found.add(signed.submission_id)
         return found
 
-    def _resubmissions(self, batch: Sequence[SignedSubmission], problems: dict[int, LedgerError]
-                       ) -> dict[int, AppendResult]:
+    def _resubmissions(self, batch: Sequence[SignedSubmission], problems: dict[int, LedgerError],
+                       verified: list[bytes | None]) -> dict[int, AppendResult]:
         """Settle, before the lock, the items whose submission id the log already holds.
 
         The same party, type and body signed again (a file imported twice
         without the timestamps it was first signed with) is answered as a
         replay of the entry that holds it; anything else under a taken id is a
         SubmissionConflict. Identical bytes are left to the append's own
-        replay. Under the lock each conflict would cost the batch a roll back.
+        replay. Only a signature already verified under a known key of the
+        party is answered so; the rest is judged under the lock. Under the
+        lock each conflict would cost the batch a roll back.
         """
         with self.store.read() as tx:
             held = tx.entries_by_submission([signed.submission_id for position, signed in enumerate(batch)
@@ -235,7 +237,8 @@ class Log:
             entry = Entry.from_bytes(stored.data)
             if hmac.compare_digest(entry.signed.canonical, signed.canonical):
                 continue
-            if (entry.signed.party, entry.signed.type, entry.signed.body) == (signed.party, signed.type, signed.body):
+            if verified[position] is not None and (entry.signed.party, entry.signed.type, entry.signed.body) == (
+                    signed.party, signed.type, signed.body):
                 settled[position] = AppendResult(entry.index, entry.entry_hash, entry.recorded_at, entry.signed.type,
                                                  lookup(entry.signed.type).result(entry.index, entry.signed.body),
                                                  replayed=True)
