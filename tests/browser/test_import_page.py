@@ -41,7 +41,7 @@ def test_a_clerk_uploads_checks_and_signs_an_export_in_the_browser(page, live_se
     assert clerk.get(f"/v1/lots/{lot_id}")["attributes"]["reference"] == "RTM-2026-00000"
     with page.expect_download() as download:
         page.click("#import-download")
-    assert download.value.path().read_text(encoding="utf-8-sig").splitlines()[1].startswith(f"2;imported;")
+    assert download.value.path().read_text(encoding="utf-8-sig").splitlines()[1].startswith("2;imported;")
 
     page.click("#import-sign")  # again: nothing doubles
     page.wait_for_function("document.getElementById('import-summary').textContent.includes('27 already imported')")
