@@ -213,8 +213,8 @@ def test_an_auditor_checks_integrity_consistency_findings_and_exports_the_log(
     page.click("text=Check consistency")
     assert "✓ Consistent" in page.inner_text("#consistency")
     assert sent in page.inner_text("details[data-kind=discrepancy]")
-    assert page.evaluate("() => ['growth-chart', 'mass-balance-chart'].every("
-                         "(id) => window.Chart.getChart(document.getElementById(id)) !== undefined)")
+    page.wait_for_function("() => window.Chart !== undefined && ['growth-chart', 'mass-balance-chart'].every("
+                           "(id) => window.Chart.getChart(document.getElementById(id)) !== undefined)")  # drawn
 
     page.click("#export button[type=submit]")
     page.wait_for_selector("#export-download")
