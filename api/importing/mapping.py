@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
-from .sources import Cell, Row
+from .sources import Cell, Row, Table, open_table
 
 GRAM = Decimal("0.001")
 UNITS = {"kg": Decimal(1), "t": Decimal(1000), "lb": Decimal("0.45359237")}  # the pound is exact by definition
@@ -155,6 +155,13 @@ class Mapping:
             if column not in header:
                 raise MappingError(f"[columns] {name} = {column!r}, but the file's header has no such column "
                                    f"(it has: {', '.join(repr(c) for c in header if c)})")
+
+    def table(self, path: Path, encoding: str) -> Table:
+        """Return the table in `path` read with this mapping's file settings, its header checked against the columns."""
+        table = open_table(path, encoding=encoding, delimiter=self.delimiter, header_row=self.header_row,
+                           sheet=self.sheet)
+        self.check_header(table.header)
+        return table
 
     def decimal_mark(self, delimiter: str) -> str:
         """Return the decimal mark of number cells: as set, else a comma when columns are split by `;`."""

@@ -1,6 +1,6 @@
 """An import run: the file's rows in order, in batches, signed by the party and sent through POST /v1/batches.
 
-Each row's submission id is the file's SHA-256 and the row number, and the
+Each row's submission id is the file's SHA-256, the kind and the row, and the
 journal keeps the timestamp it was signed with, so running the same import
 again appends only what is missing: the server answers every row it already
 holds as a replay, with the lot or transfer id it made. A dry run sends the
@@ -24,8 +24,8 @@ from ledger.entries import SignedSubmission, format_time
 
 from ..client import ClientError, LedgerClient
 from .journal import Journal, ranges
-from .mapping import Mapping
-from .sources import Fingerprint, Row, Table, fingerprint, open_table
+from .mapping import CellProblem, Mapping
+from .sources import Fingerprint, Row, Table, fingerprint
 
 IMPORTED, ALREADY, VALID, REFUSED = "imported", "already imported", "valid", "refused"
 QUEUED_AHEAD = 2  # batches signed and queued behind the one being answered, so the server never waits for us
@@ -89,7 +89,6 @@ class Importer:
         table = self._table()
         self.header = table.header
         self.delimiter = table.delimiter or ","  # the reports' delimiter: the file's, or a comma for a workbook
-        mapping.check_header(self.header)
         self.journal = Journal(state_dir / f"{self.fingerprint.sha256}-{client.party_id}.journal")
 
     @property
@@ -127,8 +126,7 @@ class Importer:
             sender.shutdown(wait=True, cancel_futures=True)
 
     def _table(self) -> Table:
-        return open_table(self.path, encoding=self.fingerprint.encoding, delimiter=self.mapping.delimiter,
-                          header_row=self.mapping.header_row, sheet=self.mapping.sheet)
+        return self.mapping.table(self.path, self.fingerprint.encoding)
 
     def _read(self, rows: list[Row], decimal_mark: str) -> _Batch:
         """Return the batch of `rows`: the bodies to send, and the rows the import itself cannot read."""
@@ -136,8 +134,8 @@ class Importer:
         for row in rows:
             body, unreadable = self.mapping.body(row, decimal_mark)
             if unreadable:
-                batch.outcomes[row.number] = Outcome(row, REFUSED, self.submission_id(row.number), problems=[
-                    problem_at(self.mapping, row, problem.field, problem.rule, problem.rule) for problem in unreadable])
+                batch.outcomes[row.number] = unreadable_outcome(self.mapping, row, self.submission_id(row.number),
+                                                                unreadable)
             else:
                 batch.pending[row.number] = (row, body)
         return batch
@@ -211,6 +209,12 @@ def outcome_of(mapping: Mapping, row: Row, submission_id: str, result: dict[str,
     assert problem is not None
     return Outcome(row, REFUSED, submission_id, problems=[problem_at(
         mapping, row, problem.get("field", ""), problem.get("rule") or problem["title"], problem["detail"])])
+
+
+def unreadable_outcome(mapping: Mapping, row: Row, submission_id: str, problems: list[CellProblem]) -> Outcome:
+    """Return the refusal of a row the import itself cannot read (it is never sent)."""
+    return Outcome(row, REFUSED, submission_id, problems=[
+        problem_at(mapping, row, problem.field, problem.rule, problem.rule) for problem in problems])
 
 
 def problem_at(mapping: Mapping, row: Row, field_name: str, rule: str, detail: str) -> Problem:

@@ -24,8 +24,8 @@ from ledger.signing import SIGNATURE_SIZE
 from ledger.validation import lowercase_hex
 
 from ..importing.mapping import KINDS, Mapping, MappingError
-from ..importing.run import Outcome, outcome_of, submission_id
-from ..importing.sources import Row, SourceError, fingerprint, open_table
+from ..importing.run import Outcome, outcome_of, submission_id, unreadable_outcome
+from ..importing.sources import Row, SourceError, fingerprint
 from ..importing.templates import TEMPLATES
 from ..problems import ledger_problem_body
 from ..services import services
@@ -56,9 +56,7 @@ class Upload:
 
     def rows(self) -> tuple[list[str], list[Row], str]:
         """Return the header, the first MAX_ROWS + 1 rows and the decimal mark."""
-        table = open_table(self.source, encoding=self.fingerprint.encoding, delimiter=self.mapping.delimiter,
-                           header_row=self.mapping.header_row, sheet=self.mapping.sheet)
-        self.mapping.check_header(table.header)
+        table = self.mapping.table(self.source, self.fingerprint.encoding)
         return table.header, list(islice(table.rows, MAX_ROWS + 1)), self.mapping.decimal_mark(table.delimiter or "")
 
 
@@ -138,9 +136,7 @@ def show(upload_id: str) -> str:
     for row in rows[:MAX_ROWS]:
         body, problems = kept.mapping.body(row, decimal_mark)
         if problems:
-            unreadable.append(outcome_of(kept.mapping, row, kept.submission_id(row.number), None,
-                                         {"field": problems[0].field, "rule": problems[0].rule,
-                                          "detail": problems[0].rule, "title": "unreadable"}, False))
+            unreadable.append(unreadable_outcome(kept.mapping, row, kept.submission_id(row.number), problems))
         else:
             ready.append({"row": row.number, "submission_id": kept.submission_id(row.number), "body": body})
     return render_template("import.html", upload=kept, header=header, unreadable=unreadable, ready=ready,
