@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import click
 
+from ledger import epcis
 from ledger.audit import check_extends, verify_store
 from ledger.checkpoint import open_checkpoint
 from ledger.config import Settings
@@ -112,14 +114,35 @@ def verify(saved_path: Path | None) -> None:
 
 
 @main.command(name="export")
-@click.option("--entries", "entries_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--checkpoint", "checkpoint_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def export_command(entries_path: Path, checkpoint_path: Path) -> None:
-    """Write every entry as JSON lines, and the signed checkpoint that covers them."""
+@click.option("--entries", "entries_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--epcis", "epcis_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the whole history as an EPCIS 2.0 JSON-LD document (docs/epcis.md)")
+def export_command(entries_path: Path | None, checkpoint_path: Path | None, epcis_path: Path | None) -> None:
+    """Write every entry as JSON lines with the signed checkpoint that covers them, and/or the EPCIS history."""
+    if (entries_path is None) != (checkpoint_path is None) or (entries_path is None and epcis_path is None):
+        raise click.UsageError("give --entries with --checkpoint, or --epcis, or all three")
     with _log(Settings.from_env()) as log:
-        with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
-            count = export(log, entries_out, checkpoint_out, datetime.now(UTC))
-        click.echo(f"exported {count} entries")
+        if entries_path is not None and checkpoint_path is not None:
+            with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
+                count = export(log, entries_out, checkpoint_out, datetime.now(UTC))
+            click.echo(f"exported {count} entries")
+        if epcis_path is not None:
+            with _replacing(epcis_path) as out:
+                count = epcis.export_events(log, out, datetime.now(UTC))
+            click.echo(f"exported {count} EPCIS events to {epcis_path}")
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[IO[str]]:
+    """Yield a text file that becomes `path` only once it is complete (never a half-written document)."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            yield out
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @main.command(name="verify-export")

@@ -33,6 +33,7 @@ PARTIES = (  # party id, legal name, registration number, country, role
     ("hamburg-copper", "Hamburg Copper Refinery GmbH", "HRB-98765-Hamburg", "DE", "smelter"),
     ("chain-audit", "Metals Chain Assurance B.V.", "KVK-56781234", "NL", "auditor"),
 )
+GLNS = {"ijmuiden-steel": "8712345000004", "hamburg-copper": "4001234000008"}  # EPCIS names them by GLN
 
 
 def _lot(reference: str, family: str, grade: tuple[str, str], hs: str, stage: str, source: str,
@@ -158,9 +159,11 @@ def load_demo(log: Log, operator_key: Signer, keys_dir: Path, now: datetime) -> 
     for party_id, legal_name, number, country, role in PARTIES:
         key_file = keys_dir / f"{party_id}.pem"
         signer = scenario.signers[party_id] = load_or_create_key(key_file)
-        registered = scenario.submit(operator, parties.REGISTER, {
-            "party_id": party_id, "legal_name": legal_name, "registration_number": number, "country": country,
-            "roles": [role], "public_keys": [signer.public_key.hex()]})
+        body = {"party_id": party_id, "legal_name": legal_name, "registration_number": number, "country": country,
+                "roles": [role], "public_keys": [signer.public_key.hex()]}
+        if party_id in GLNS:
+            body["gln"] = GLNS[party_id]
+        registered = scenario.submit(operator, parties.REGISTER, body)
         members.append(Member(party_id, str(registered.token), key_file))
     ids = {name: scenario.submit(holder, lots.REGISTER, body).result["lot_id"] for name, (holder, body) in LOTS.items()}
     _chain(scenario, ids)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import scrap_codes, signing
+from . import gs1, scrap_codes, signing
 from .entry_type import Applied, EntryType
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, UnknownKey
 from .store import KeyRecord, PartyRecord, ReadTx, WriteTx
@@ -37,11 +37,13 @@ class KeyChange:
 
 def check_register(body: dict[str, Any]) -> None:
     """Return if `body` is a valid party registration."""
-    exact_fields(body, ("party_id", "legal_name", "registration_number", "country", "roles", "public_keys"))
+    exact_fields(body, ("party_id", "legal_name", "registration_number", "country", "roles", "public_keys"), ("gln",))
     text(body, "party_id", max_length=63, pattern=PARTY_ID, rule="2-63 characters of a-z 0-9 -, starting alphanumeric")
     text(body, "legal_name", max_length=200)
     text(body, "registration_number", max_length=64)
     scrap_codes.country(body["country"], "body.country")
+    if "gln" in body and not (isinstance(body["gln"], str) and gs1.is_gln(body["gln"])):
+        raise InvalidInput("body.gln", "must be a 13-digit GS1 Global Location Number with its check digit")
     roles = body["roles"]
     if not isinstance(roles, list) or not roles or any(role not in ROLES for role in roles) or len(set(roles)) != len(roles):
         raise InvalidInput("body.roles", f"must be a non-empty list of distinct roles from {', '.join(ROLES)}")

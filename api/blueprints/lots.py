@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, g
 from flask.views import MethodView
 
-from ledger import custody, lots, transformations
-from ledger.entries import parse_time
+from ledger import custody, epcis, lots, transformations
+from ledger.entries import format_time, parse_time
 from ledger.log import AppendResult
 from ledger.provenance import provenance_json
 from ledger.store import LotFilter
@@ -16,7 +17,7 @@ from schemas.lots import LotPageSchema, LotQuerySchema, LotSchema, ProvenanceSch
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
 from ..openapi import LedgerBlueprint
-from ..services import services
+from ..services import now, services
 from ..writes import append
 
 bp = LedgerBlueprint("lots", __name__, url_prefix="/v1", description="Lots, custody and transformations")
@@ -60,6 +61,18 @@ class LotProvenance(MethodView):
         """Return the ancestry graph of a lot back to its registrations."""
         document = services().read(lambda tx: provenance_json(tx, g.party, lot_id))
         return Response(document, mimetype="application/json")
+
+
+@bp.route("/lots/<lot_id>/epcis")
+class LotEpcis(MethodView):
+    @bp.response(200, content_type=epcis.MEDIA_TYPE,
+                 description="an EPCIS 2.0 EPCISDocument (JSON-LD); docs/epcis.md states the mapping")
+    def get(self, lot_id: str) -> Response:
+        """Return the lot's history (its ancestry's registrations, custody and transformations) as EPCIS 2.0 events."""
+        log = services().log
+        events = services().read(lambda tx: epcis.lot_events(tx, g.party, lot_id, log.origin))
+        return Response(json.dumps(epcis.document(events, format_time(now())), ensure_ascii=False),
+                        mimetype=epcis.MEDIA_TYPE)
 
 
 @bp.route("/lots/<lot_id>/dispatches")

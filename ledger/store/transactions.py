@@ -139,6 +139,18 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads)
         )
         return [StoredEntry(row.idx, bytes(row.data), bytes(row.entry_hash)) for row in rows]
 
+    def entries_at(self, indices: Sequence[int]) -> list[StoredEntry]:
+        """Return the entries at `indices` (sorted, distinct), in index order, a thousand per query."""
+        found: list[StoredEntry] = []
+        for start in range(0, len(indices), 1000):
+            rows = self.connection.execute(
+                select(col(EntryRow.idx), col(EntryRow.data), col(EntryRow.entry_hash))
+                .where(col(EntryRow.idx).in_(indices[start:start + 1000]))
+                .order_by(col(EntryRow.idx))
+            )
+            found += [StoredEntry(row.idx, bytes(row.data), bytes(row.entry_hash)) for row in rows]
+        return found
+
     def entries_with_leaves(self, start: int, limit: int) -> list[tuple[int, bytes, bytes | None]]:
         """Return (index, entry bytes, stored Merkle leaf) from `start` on, in index order."""
         rows = self.connection.execute(
