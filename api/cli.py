@@ -12,7 +12,7 @@ from typing import IO
 
 import click
 
-from ledger import epcis
+from ledger import epcis, untp
 from ledger.audit import check_extends, verify_store
 from ledger.checkpoint import open_checkpoint
 from ledger.config import Settings
@@ -118,10 +118,13 @@ def verify(saved_path: Path | None) -> None:
 @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--epcis", "epcis_path", type=click.Path(dir_okay=False, path_type=Path),
               help="write the whole history as an EPCIS 2.0 JSON-LD document (docs/epcis.md)")
-def export_command(entries_path: Path | None, checkpoint_path: Path | None, epcis_path: Path | None) -> None:
-    """Write every entry as JSON lines with the signed checkpoint that covers them, and/or the EPCIS history."""
-    if (entries_path is None) != (checkpoint_path is None) or (entries_path is None and epcis_path is None):
-        raise click.UsageError("give --entries with --checkpoint, or --epcis, or all three")
+@click.option("--untp", "untp_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the whole history as signed UNTP DTE credentials, one JSON line per 1000 events")
+def export_command(entries_path: Path | None, checkpoint_path: Path | None, epcis_path: Path | None,
+                   untp_path: Path | None) -> None:
+    """Write every entry as JSON lines with the signed checkpoint that covers them, and/or the history as EPCIS or UNTP."""
+    if (entries_path is None) != (checkpoint_path is None) or (entries_path, epcis_path, untp_path) == (None,) * 3:
+        raise click.UsageError("give --entries with --checkpoint, --epcis FILE or --untp FILE (any of them together)")
     with _log(Settings.from_env()) as log:
         if entries_path is not None and checkpoint_path is not None:
             with entries_path.open("wb") as entries_out, checkpoint_path.open("w", encoding="utf-8") as checkpoint_out:
@@ -131,6 +134,10 @@ def export_command(entries_path: Path | None, checkpoint_path: Path | None, epci
             with _replacing(epcis_path) as out:
                 count = epcis.export_events(log, out, datetime.now(UTC))
             click.echo(f"exported {count} EPCIS events to {epcis_path}")
+        if untp_path is not None:
+            with _replacing(untp_path) as out:
+                count = untp.export_credentials(log, out, datetime.now(UTC))
+            click.echo(f"exported {count} events as UNTP traceability credentials to {untp_path}")
 
 
 @contextmanager

@@ -8,8 +8,12 @@ unless every row is valid. Exit status: 0 when every row is in the ledger,
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import sys
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ import click
 from tqdm import tqdm
 
 from .client_cli import CONNECTION_OPTIONS, Connection
+from .importing.epcis_run import UNMAPPED, EpcisImport
 from .importing.mapping import KINDS, Mapping, MappingError
 from .importing.reports import Reports
 from .importing.run import ALREADY, IMPORTED, REFUSED, VALID, Importer, ImportStopped, Outcome
@@ -71,6 +76,59 @@ def _import_command(kind: str, summary: str) -> None:
         command = option(command)
     import_group.command(kind, help=f"{summary}\n\nFILE is CSV or .xlsx; the mapping says which column is which "
                          "field (see `scrapledger import template`).")(command)
+
+
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--gln", "glns", multiple=True, metavar="GLN=PARTY",
+              help="the party a GLN in the document stands for (repeat); .../parties/<id> URIs need none")
+@click.option("--dry-run", is_flag=True, help="check every event with the ledger's rules; append nothing")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="where the report goes (default: beside FILE)")
+def epcis(file: Path, glns: tuple[str, ...], dry_run: bool, batch_size: int, out_dir: Path | None, server: str,
+          token: str, party: str | None, key_file: str | None) -> None:
+    """Import the events of an EPCIS 2.0 JSON-LD document as your submissions (docs/epcis.md).
+
+    Writes FILE.epcis-report.csv: every event's status, entry and ids, or the field and rule
+    that kept it out. Exit status 1 when an event was refused or not mapped.
+    """
+    known = dict(pair.split("=", 1) for pair in glns if "=" in pair)
+    if len(known) != len(glns):
+        raise click.BadParameter("each --gln is GLN=PARTY", param_hint="--gln")
+    try:
+        document = json.loads(file.read_bytes(), parse_float=Decimal)
+        run = EpcisImport(Connection(server, token, party, key_file).writer(), document, glns=known,
+                          batch_size=batch_size)
+    except ValueError as error:
+        raise click.ClickException(f"{file} is not an EPCIS document: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot reach {server}: {error}") from None
+    report = (out_dir or file.parent) / f"{file.stem}.epcis-report.csv"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    counts: Counter[str] = Counter()
+    with report.open("w", encoding="utf-8-sig", newline="") as out:
+        rows = csv.writer(out)
+        rows.writerow(["event", "status", "entry_type", "party", "submission_id", "entry_index", "result",
+                       "field", "rule", "event_hash"])
+        try:
+            for outcome in run.outcomes(dry_run=dry_run):
+                counts[outcome.status] += 1
+                rows.writerow([outcome.number, outcome.status, outcome.entry_type, outcome.actor,
+                               outcome.submission_id, "" if outcome.index is None else outcome.index,
+                               json.dumps(outcome.result) if outcome.result else "", outcome.field, outcome.rule,
+                               outcome.event_hash])
+                if outcome.field or outcome.rule:
+                    click.echo(f"event {outcome.number}: {outcome.status}: {outcome.field}: {outcome.rule}", err=True)
+        except ImportStopped as stop:
+            click.echo(f"stopped: {stop}", err=True)
+            counts[REFUSED] += 1
+    click.echo(", ".join(f"{count} {status}" for status, count in sorted(counts.items())) + f"; report: {report}")
+    sys.exit(1 if counts[REFUSED] or counts[UNMAPPED] else 0)
+
+
+for _option in reversed(CONNECTION_OPTIONS[:4]):
+    epcis = _option(epcis)
+import_group.command("epcis")(epcis)
 
 
 _import_command("lots", "Register a lot for every row of FILE.")

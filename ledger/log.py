@@ -341,6 +341,16 @@ class Log:
         """Return the log key's signature over a verification report (domain-separated from checkpoints)."""
         return self._signer.sign(REPORT_CONTEXT + canonical_report)
 
+    def sign_proof(self, hash_data: bytes) -> bytes:
+        """Return the log key's Ed25519 signature of a Data Integrity proof's 64-byte hash data.
+
+        The message is two SHA-256 digests, never a note (text lines) nor a report
+        (which carries REPORT_CONTEXT), so the three uses of the key cannot be confused.
+        """
+        if len(hash_data) != 64:
+            raise ValueError("Data Integrity hash data is two SHA-256 digests")
+        return self._signer.sign(hash_data)
+
     def entry(self, index: int) -> Entry:
         """Return the entry at `index` or raise EntryNotFound."""
         with self.store.read() as tx:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import g
+from flask import Response, g
 from flask.views import MethodView
 
-from ledger import declarations
+from ledger import declarations, untp
+from ledger.entries import format_time
 from ledger.evidence import report_for
 from ledger.log import AppendResult
 from ledger.store import DeclarationRecord
@@ -53,6 +55,18 @@ class Verification(MethodView):
     def post(self, declaration_id: str) -> dict[str, Any]:
         """Verify a declaration against the ledger (recipient, auditor, operator): a signed report with evidence."""
         return report_for(services().log, g.party, declaration_id, services().policy, now())
+
+
+@bp.route("/declarations/<declaration_id>/verification/credential")
+class VerificationCredential(MethodView):
+    @bp.response(200, content_type="application/vc+ld+json",
+                 description="a UNTP Digital Conformity Credential carrying the signed report (eddsa-jcs-2022)")
+    def post(self, declaration_id: str) -> Response:
+        """Verify a declaration as above and return the report as a UNTP conformity credential signed by the log."""
+        log = services().log
+        report = report_for(log, g.party, declaration_id, services().policy, now())
+        credential = untp.conformity_credential(untp.Issuer.of(log), report, format_time(now()))
+        return Response(json.dumps(credential, ensure_ascii=False), mimetype="application/vc+ld+json")
 
 
 @bp.route("/parties/<party_id>/certificates")

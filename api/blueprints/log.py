@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 
+from ledger.errors import EntryNotFound
 from schemas.common import PageQuerySchema
 from schemas.log import (
     ConsistencyProofSchema,
@@ -44,6 +45,18 @@ class Entry(MethodView):
     def get(self, index: int) -> dict[str, Any]:
         """Return one entry exactly as hashed."""
         return _entry_json(services().log.entry(index))
+
+
+@bp.route("/submissions/<submission_id>")
+class Submission(MethodView):
+    @bp.response(200, EntrySchema)
+    def get(self, submission_id: str) -> dict[str, Any]:
+        """Return the entry that holds a submission id (how an import finds what another party appended)."""
+        log = services().log
+        stored = services().read(lambda tx: tx.entries_by_submission([submission_id])).get(submission_id)
+        if stored is None:
+            raise EntryNotFound(f"no entry holds submission {submission_id}", field="submission_id")
+        return _entry_json(log.entry(stored.index))
 
 
 @bp.route("/entries/<int(max=9223372036854775807):index>/inclusion-proof")

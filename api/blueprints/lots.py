@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, g
 from flask.views import MethodView
 
-from ledger import custody, epcis, lots, transformations
+from ledger import custody, epcis, lots, transformations, untp
 from ledger.entries import format_time, parse_time
 from ledger.log import AppendResult
 from ledger.provenance import provenance_json
@@ -73,6 +73,18 @@ class LotEpcis(MethodView):
         events = services().read(lambda tx: epcis.lot_events(tx, g.party, lot_id, log.origin))
         return Response(json.dumps(epcis.document(events, format_time(now())), ensure_ascii=False),
                         mimetype=epcis.MEDIA_TYPE)
+
+
+@bp.route("/lots/<lot_id>/untp")
+class LotTraceabilityCredential(MethodView):
+    @bp.response(200, content_type="application/vc+ld+json",
+                 description="a UNTP Digital Traceability Event credential signed by the log key (eddsa-jcs-2022)")
+    def get(self, lot_id: str) -> Response:
+        """Return the lot's history as a UNTP DTE credential: its EPCIS events, signed by the log as a did:key."""
+        log = services().log
+        events = services().read(lambda tx: epcis.lot_events(tx, g.party, lot_id, log.origin))
+        credential = untp.traceability_credential(untp.Issuer.of(log), events, format_time(now()))
+        return Response(json.dumps(credential, ensure_ascii=False), mimetype="application/vc+ld+json")
 
 
 @bp.route("/lots/<lot_id>/dispatches")

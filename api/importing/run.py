@@ -182,7 +182,7 @@ class Importer:
             self.journal.record(ranges([number for number in numbers if number not in journaled], now))
         batch.journaled = set(journaled)
         entry_type = self.mapping.kind.entry_type
-        items = b",".join(_envelope(self.client.sign(entry_type, batch.pending[number][1], self.submission_id(number),
+        items = b",".join(envelope(self.client.sign(entry_type, batch.pending[number][1], self.submission_id(number),
                                                      journaled.get(number, now))) for number in numbers)
         return b'{"items":[' + items + b'],"invalid_items":"skip","dry_run":' + json.dumps(dry_run).encode() + b"}"
 
@@ -227,6 +227,6 @@ def problem_at(mapping: Mapping, row: Row, field_name: str, rule: str, detail: s
     return Problem(row.number, column, value, field_name.removeprefix("body."), rule, detail)
 
 
-def _envelope(signed: SignedSubmission) -> bytes:
+def envelope(signed: SignedSubmission) -> bytes:
     """Return the JSON of a signed envelope, reusing the submission's canonical bytes (they are JSON)."""
     return b'{"submission":' + signed.canonical + b',"signature":"' + signed.signature.hex().encode() + b'"}'

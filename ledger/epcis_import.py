@@ -1,0 +1,340 @@
+"""EPCIS 2.0 events read back as ledger submissions: the inverse of `ledger.epcis`, tolerant of other systems.
+
+An event becomes one entry type and body, with the party that must sign it
+(the event's `sl:ledgerEntry` submitter, else the shipping source, the
+receiving destination, or the importer). Identifiers of lots, transfers and
+parties are URIs; `References` turns them into this ledger's ids as earlier
+events are imported. What the mapping does not cover raises `Unmapped`,
+naming the event's field and the rule, so an import reports the event instead
+of guessing: aggregation, association and transaction events, serialised
+items (`epcList`), sensor data, error declarations, other business steps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from urllib.parse import unquote
+
+from . import custody, lots, transformations
+from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, snake_case
+from .epcis_hash import CBV, namespaces_of
+from .masses import format_kg
+
+GRAMS_PER_UNIT = {"KGM": Decimal(1000), "GRM": Decimal(1), "TNE": Decimal(1_000_000), "LBR": Decimal("453.59237")}
+PARTY_PATH = re.compile(r"https://[^ ]+/parties/([a-z0-9][a-z0-9-]{1,62})\Z")
+GLN_URI = re.compile(r"https://id\.gs1\.org/417/([0-9]{13})\Z")
+
+
+class Unmapped(ValueError):
+    """The event cannot become an entry; `field` names where, `rule` why."""
+
+    def __init__(self, field_name: str, rule: str) -> None:
+        super().__init__(f"{field_name}: {rule}")
+        self.field, self.rule = field_name, rule
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """An event as an entry: its type and body, the party that signs it, the URIs its result will name."""
+
+    entry_type: str
+    body: dict[str, Any]
+    actor: str
+    makes: dict[str, str] = field(default_factory=dict)  # URI -> result member ("lot_id", "transfer_id", "outputs[0]")
+
+
+@dataclass(slots=True)
+class References:
+    """This ledger's ids of the URIs an import has met: lots, transfers, parties by GLN."""
+
+    origin: str
+    lots: dict[str, str] = field(default_factory=dict)
+    transfers: dict[str, str] = field(default_factory=dict)
+    open_transfers: dict[str, str] = field(default_factory=dict)  # lot id -> its transfer made in this import
+    glns: dict[str, str] = field(default_factory=dict)
+    made_here: set[str] = field(default_factory=set)  # URIs an event of the document makes: never this ledger's own
+
+    def lot(self, uri: Any, where: str) -> str:
+        own = f"https://{self.origin}/lots/"
+        if isinstance(uri, str) and uri in self.lots:
+            return self.lots[uri]
+        if uri in self.made_here:
+            raise Unmapped(where, "names a lot made by an event of the document that is not in the ledger yet")
+        if isinstance(uri, str) and uri.startswith(own):
+            return uri.removeprefix(own)
+        raise Unmapped(where, "names no lot registered by an event imported before it, nor a lot of this ledger")
+
+    def party(self, uri: Any, where: str) -> str:
+        text = uri if isinstance(uri, str) else ""
+        by_path, by_gln = PARTY_PATH.match(text), GLN_URI.match(text)
+        if by_path:
+            return by_path.group(1)
+        if by_gln and by_gln.group(1) in self.glns:
+            return self.glns[by_gln.group(1)]
+        raise Unmapped(where, "names no party: give a party URI .../parties/<id> or a GLN the import knows (--gln)")
+
+    def learn(self, mapped: Mapped, result: dict[str, Any]) -> None:
+        """Record the ids an appended (or replayed) entry made for the URIs its event named."""
+        for uri, member in mapped.makes.items():
+            value = result["outputs"][int(member[8:-1])] if member.startswith("outputs[") else result[member]
+            (self.transfers if member == "transfer_id" else self.lots)[uri] = value
+        if mapped.entry_type == custody.DISPATCH:
+            self.open_transfers[mapped.body["lot_id"]] = result["transfer_id"]
+
+
+def made_by(event: Any) -> list[str]:
+    """Return the URIs an event makes: a commissioned lot, a shipment's transfer, a transformation's outputs."""
+    if not isinstance(event, dict):
+        return []
+    if event.get("type") == "TransformationEvent":
+        items = event.get("outputQuantityList")
+        return [item["epcClass"] for item in items if isinstance(item, dict) and "epcClass" in item] if isinstance(
+            items, list) else []
+    step = _step(event.get("bizStep"))
+    if step == "commissioning" and isinstance(event.get("quantityList"), list):
+        return [item["epcClass"] for item in event["quantityList"] if isinstance(item, dict) and "epcClass" in item]
+    transfer = _transfer_uri(event) if step == "shipping" else None
+    return [transfer] if transfer else []
+
+
+def read_event(event: Any, refs: References, importer: str) -> Mapped:
+    """Return the submission an EPCIS event stands for; raise Unmapped naming what cannot be mapped."""
+    if not isinstance(event, dict):
+        raise Unmapped("event", "must be a JSON object")
+    for name, rule in (("errorDeclaration", "error declarations are not imported: the ledger corrects by new entries"),
+                       ("epcList", "serialised items are not lots: a lot is a quantity of a class (quantityList)"),
+                       ("sensorElementList", "sensor data is not imported")):
+        if name in event:
+            raise Unmapped(name, rule)
+    kind, step = event.get("type"), _step(event.get("bizStep"))
+    actor = _submitter(event, refs) or importer
+    if kind == "TransformationEvent":
+        return _transformation(event, refs, actor)
+    if kind != "ObjectEvent":
+        raise Unmapped("type", f"{kind} is not mapped: only ObjectEvents and TransformationEvents are")
+    if event.get("action") == "ADD" and step == "commissioning":
+        return _registration(event, actor)
+    if event.get("action") != "OBSERVE":
+        raise Unmapped("action", "an ObjectEvent other than commissioning must OBSERVE")
+    if step == "shipping":
+        return _dispatch(event, refs, actor if _submitter(event, refs) else _side(event, "source", refs) or importer)
+    if step == "receiving":
+        return _receipt(event, refs, actor if _submitter(event, refs) else _side(event, "destination", refs) or importer)
+    if step == "inspecting" and _step(event.get("disposition")) == "non_conformant":
+        return _rejection(event, refs, actor)
+    raise Unmapped("bizStep", f"{event.get('bizStep')!r} is not mapped: commissioning, shipping, receiving, "
+                              "inspecting (non_conformant) and the transformation steps are")
+
+
+def _registration(event: dict[str, Any], actor: str) -> Mapped:
+    epc_class, grams = _single_quantity(event, "quantityList")
+    body = plain(event.get("ilmd", {}), "ilmd")
+    body["net_mass_kg"] = format_kg(grams)
+    return Mapped(lots.REGISTER, body, actor, {epc_class: "lot_id"})
+
+
+def _dispatch(event: dict[str, Any], refs: References, actor: str) -> Mapped:
+    epc_class, grams = _single_quantity(event, "quantityList")
+    destinations = _listed(event, "destinationList", "destination")
+    to_party = destinations.get("possessing_party") or destinations.get("owning_party")
+    if to_party is None:
+        raise Unmapped("destinationList", "a shipment names the possessing (or owning) party it goes to")
+    body: dict[str, Any] = {"lot_id": refs.lot(epc_class, "quantityList[0].epcClass"),
+                            "to_party": refs.party(to_party, "destinationList"),
+                            "declared_mass_kg": format_kg(grams),
+                            "transport_reference": _transport_reference(event)}
+    if "possessing_party" in destinations and "owning_party" not in destinations:
+        body["transfers_ownership"] = False
+    transfer = _transfer_uri(event)
+    return Mapped(custody.DISPATCH, body, actor, {transfer: "transfer_id"} if transfer else {})
+
+
+def _receipt(event: dict[str, Any], refs: References, actor: str) -> Mapped:
+    epc_class, grams = _single_quantity(event, "quantityList")
+    inspection = event.get("sl:inspection")
+    if not isinstance(inspection, dict) or {"sl:result", "sl:radiationCheck"} - set(inspection):
+        raise Unmapped("sl:inspection", "a receipt records its inspection: sl:result and sl:radiationCheck")
+    checked: dict[str, Any] = {"conformant": inspection["sl:result"] == "conformant",
+                               "radiation_check_passed": inspection["sl:radiationCheck"] == "passed"}
+    if "sl:notes" in inspection:
+        checked["notes"] = inspection["sl:notes"]
+    body = {"transfer_id": _transfer(event, refs, epc_class), "weighed_mass_kg": format_kg(grams),
+            "inspection": checked}
+    return Mapped(custody.RECEIVE, body, actor)
+
+
+def _rejection(event: dict[str, Any], refs: References, actor: str) -> Mapped:
+    quantities = event.get("quantityList")
+    epc_class = quantities[0].get("epcClass") if isinstance(quantities, list) and quantities and isinstance(
+        quantities[0], dict) else None
+    reason = event.get("sl:rejectionReason")
+    if not isinstance(reason, str):
+        raise Unmapped("sl:rejectionReason", "a rejection states its reason")
+    return Mapped(custody.REJECT, {"transfer_id": _transfer(event, refs, epc_class), "reason": reason}, actor)
+
+
+def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapped:
+    step = event.get("bizStep")
+    kind = step.removeprefix(TRANSFORMATION_STEP) if isinstance(step, str) else ""
+    if kind not in transformations.KINDS:
+        raise Unmapped("bizStep", f"names no transformation kind: {TRANSFORMATION_STEP}<split|sort|bale|blend|melt>")
+    inputs, additions, input_grams = [], [], 0
+    for position, item in enumerate(_quantities(event, "inputQuantityList")):
+        uri, grams = item
+        where = f"inputQuantityList[{position}].epcClass"
+        if isinstance(uri, str) and uri.startswith(PRIMARY_METAL):
+            if grams is None:
+                raise Unmapped(f"inputQuantityList[{position}].quantity", "a primary-metal addition states its mass")
+            additions.append({"material": unquote(uri.removeprefix(PRIMARY_METAL)), "mass_kg": format_kg(grams)})
+        else:
+            inputs.append(refs.lot(uri, where))
+        input_grams += grams or 0
+    ilmd = event.get("ilmd", {})
+    listed = ilmd.get("sl:outputs", []) if isinstance(ilmd, dict) else None
+    if not isinstance(listed, list):
+        raise Unmapped("ilmd.sl:outputs", "must be a list of the outputs' attributes")
+    described = {output.get("sl:lot"): output for output in listed if isinstance(output, dict)}
+    outputs, makes, output_grams = [], {}, 0
+    for position, (uri, grams) in enumerate(_quantities(event, "outputQuantityList")):
+        if grams is None:
+            raise Unmapped(f"outputQuantityList[{position}].quantity", "an output states its mass")
+        attributes = plain({key: value for key, value in described.get(uri, {}).items() if key != "sl:lot"},
+                           f"ilmd.sl:outputs[{position}]")
+        outputs.append({**attributes, "net_mass_kg": format_kg(grams)})
+        makes[str(uri)] = f"outputs[{position}]"
+        output_grams += grams
+    losses = event.get("sl:lossesKg")
+    if not isinstance(losses, str):
+        if any(grams is None for _, grams in _quantities(event, "inputQuantityList")):
+            raise Unmapped("sl:lossesKg", "give the losses, or the mass of every input")
+        losses = format_kg(input_grams - output_grams)
+    body: dict[str, Any] = {"kind": kind, "inputs": inputs, "outputs": outputs, "losses_kg": losses}
+    if additions:
+        body["additions"] = additions
+    return Mapped(transformations.TRANSFORM, body, actor, makes)
+
+
+def plain(members: Any, where: str) -> dict[str, Any]:
+    """Return `sl:` extension members as body members (camelCase to snake_case, nested alike)."""
+    if not isinstance(members, dict):
+        raise Unmapped(where, "must be an object")
+    body = {}
+    for key, value in members.items():
+        if not key.startswith("sl:"):
+            raise Unmapped(f"{where}.{key}", f"only {NAMESPACE} (sl:) members map to lot attributes")
+        body[snake_case(key[3:])] = (plain(value, f"{where}.{key}") if isinstance(value, dict) else
+                                     [plain(item, f"{where}.{key}") if isinstance(item, dict) else item
+                                      for item in value] if isinstance(value, list) else value)
+    return body
+
+
+def _step(value: Any) -> str:
+    """Return a CBV value as its bare word (`shipping` for the word, its URI or its URN)."""
+    text = value if isinstance(value, str) else ""
+    for prefix in (CBV + "BizStep-", CBV + "Disp-", "urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:"):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _submitter(event: dict[str, Any], refs: References) -> str | None:
+    link = event.get("sl:ledgerEntry")
+    return refs.party(link["sl:submitter"], "sl:ledgerEntry.sl:submitter") if isinstance(
+        link, dict) and "sl:submitter" in link else None
+
+
+def _side(event: dict[str, Any], side: str, refs: References) -> str | None:
+    listed = _listed(event, f"{side}List", side).get("possessing_party")
+    return refs.party(listed, f"{side}List") if listed else None
+
+
+def _listed(event: dict[str, Any], name: str, member: str) -> dict[str, Any]:
+    items = event.get(name, [])
+    if not isinstance(items, list):
+        raise Unmapped(name, "must be a list")
+    return {_step(item.get("type")).removeprefix(CBV + "SDT-"): item.get(member)
+            for item in items if isinstance(item, dict)}
+
+
+def _quantities(event: dict[str, Any], name: str) -> list[tuple[Any, int | None]]:
+    items = event.get(name)
+    if not isinstance(items, list) or not items:
+        raise Unmapped(name, "must list at least one quantity element")
+    found = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise Unmapped(f"{name}[{position}]", "must be a quantity element")
+        found.append((item.get("epcClass"), _grams(item, f"{name}[{position}]") if "quantity" in item else None))
+    return found
+
+
+def _single_quantity(event: dict[str, Any], name: str) -> tuple[str, int]:
+    items = _quantities(event, name)
+    if len(items) != 1 or items[0][1] is None:
+        raise Unmapped(name, "must hold exactly one quantity of one lot class, with its mass")
+    uri, grams = items[0]
+    assert grams is not None
+    return str(uri), grams
+
+
+def _grams(item: dict[str, Any], where: str) -> int:
+    unit = item.get("uom")
+    if unit not in GRAMS_PER_UNIT:
+        raise Unmapped(f"{where}.uom", f"must be a mass unit: {', '.join(GRAMS_PER_UNIT)}")
+    try:
+        quantity = Decimal(str(item["quantity"]))
+    except ArithmeticError:
+        raise Unmapped(f"{where}.quantity", "must be a number") from None
+    if not quantity.is_finite() or quantity < 0:
+        raise Unmapped(f"{where}.quantity", "must be a non-negative number")
+    return int((quantity * GRAMS_PER_UNIT[unit]).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def _business_transactions(event: dict[str, Any]) -> list[Any]:
+    items = event.get("bizTransactionList", [])
+    if not isinstance(items, list):
+        raise Unmapped("bizTransactionList", "must be a list")
+    return items
+
+
+def _transfer_uri(event: dict[str, Any]) -> str | None:
+    for item in _business_transactions(event):
+        if isinstance(item, dict) and _step(item.get("type")).removeprefix(CBV + "BTT-") == "desadv":
+            return str(item.get("bizTransaction"))
+    return None
+
+
+def _transfer(event: dict[str, Any], refs: References, epc_class: Any) -> str:
+    uri = _transfer_uri(event)
+    if uri is not None and uri in refs.transfers:
+        return refs.transfers[uri]
+    own = f"https://{refs.origin}/transfers/"
+    if uri is not None and uri.startswith(own) and uri not in refs.made_here:
+        return uri.removeprefix(own)
+    lot_id = refs.lots.get(epc_class) if isinstance(epc_class, str) else None
+    if lot_id in refs.open_transfers:
+        return refs.open_transfers[lot_id]
+    raise Unmapped("bizTransactionList", "names no transfer dispatched by an event imported before it")
+
+
+def _transport_reference(event: dict[str, Any]) -> str:
+    reference = event.get("sl:transportReference")
+    if isinstance(reference, str):
+        return reference
+    for item in _business_transactions(event):
+        if isinstance(item, dict) and _step(item.get("type")).removeprefix(CBV + "BTT-") in ("bol", "desadv"):
+            return str(item.get("bizTransaction"))[:200]
+    raise Unmapped("sl:transportReference", "a shipment names its transport document (or a bol business transaction)")
+
+
+def check_document(document: Any) -> tuple[list[Any], dict[str, str]]:
+    """Return an EPCISDocument's events and the namespaces its @context declares; raise Unmapped if it is none."""
+    if not isinstance(document, dict) or document.get("type") != "EPCISDocument":
+        raise Unmapped("type", "the file must hold an EPCISDocument")
+    events = document.get("epcisBody", {}).get("eventList") if isinstance(document.get("epcisBody"), dict) else None
+    if not isinstance(events, list):
+        raise Unmapped("epcisBody.eventList", "must be a list of events")
+    return events, {"sl": NAMESPACE, **namespaces_of(document.get("@context"))}
+

@@ -1,0 +1,180 @@
+"""EPCIS 2.0 in: `scrapledger import epcis`, each party signing its own events, nothing doubled, the rest named."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+import pytest
+
+from api.client import LedgerClient
+from api.demo import GLNS, PARTIES, load_demo
+from api.importing.epcis_run import LEFT, UNMAPPED, EpcisImport
+from api.importing.run import ALREADY, IMPORTED
+from ledger import epcis
+from ledger.config import Settings
+from ledger.genesis import initialise, open_log
+from ledger.signing import Signer
+from ledger.store import Store
+from tests.api.test_client_cli import scrapledger  # noqa: F401  (the CLI against the Flask test client)
+from tests import conftest
+from tests.conftest import ORIGIN, seeded_signer
+from tests.epcis_checks import EXAMPLES, example
+from tests.yard_files import read_csv
+
+GLN_PARTIES = {gln: party for party, gln in GLNS.items()}
+GLN_OPTIONS = [f"{gln}={party}" for party, gln in GLNS.items()]
+CANNOT_KEEP = ("eventID", "recordTime", "eventTime", "sl:ledgerEntry")  # ids and times a new ledger makes anew
+
+
+@pytest.fixture(scope="module")
+def demo_document(tmp_path_factory) -> dict:
+    """The demo ledger's whole history exported as EPCIS, from a ledger of its own (SQLite)."""
+    home = tmp_path_factory.mktemp("source-ledger")
+    env = {"DATABASE_URL": f"sqlite:///{home / 'ledger.db'}", "SCRAPLEDGER_HOME": str(home / "var"),
+           "SCRAPLEDGER_ORIGIN": ORIGIN}
+    settings = Settings.from_env(env)
+    done = initialise(settings, operator_id="operator", legal_name="Ledger Operations B.V.",
+                      registration_number="NL-KVK-90000001", country="NL", now=datetime.now(UTC))
+    store = Store(settings.database_url)
+    try:
+        log = open_log(settings, store)
+        load_demo(log, Signer.load(done.operator_key_file), settings.home / "keys", datetime.now(UTC))
+        out = io.StringIO()
+        epcis.export_events(log, out, datetime.now(UTC))
+    finally:
+        store.dispose()
+    return json.loads(out.getvalue(), parse_float=Decimal)
+
+
+@pytest.fixture
+def members(client, operator):
+    """The demo's parties registered in this (fresh) ledger under the same ids and GLNs, as clients."""
+    clients = {}
+    for party_id, legal_name, number, country, role in PARTIES:
+        signer = seeded_signer(party_id)
+        body = {"party_id": party_id, "legal_name": legal_name, "registration_number": number, "country": country,
+                "roles": [role], "public_keys": [signer.public_key.hex()]}
+        if party_id in GLNS:
+            body["gln"] = GLNS[party_id]
+        answer = operator.submit("/v1/parties", "party.register", body)
+        clients[party_id] = LedgerClient(conftest.test_client_transport(client), party_id=party_id, token=answer["token"],
+                                         signer=signer, origin=ORIGIN)
+    return clients
+
+
+def import_as_every_party(members, document, rounds=3):
+    """Import the document as each party in turn until a round imports nothing; return event number -> outcome."""
+    outcomes = {}
+    for _ in range(rounds):
+        imported = 0
+        for party in members.values():
+            for outcome in EpcisImport(party, document, glns=GLN_PARTIES).outcomes():
+                if outcome.status != LEFT or outcome.number not in outcomes:
+                    outcomes[outcome.number] = outcome
+                imported += outcome.status == IMPORTED
+        if not imported:
+            break
+    return outcomes
+
+
+def renamed(value, names):
+    if isinstance(value, dict):
+        return {key: renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [renamed(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
+
+
+def comparable(event, names=None):
+    kept = {key: value for key, value in event.items() if key not in CANNOT_KEEP}
+    return json.loads(json.dumps(renamed(kept, names or {}), default=str), parse_float=Decimal)
+
+
+def made_uris(event):
+    """The URIs an event makes: a registration's lot, a dispatch's transfer, a transformation's outputs and id."""
+    if event["type"] == "TransformationEvent":
+        return [item["epcClass"] for item in event["outputQuantityList"]] + [event["transformationID"]]
+    if event.get("bizStep") == "commissioning":
+        return [event["quantityList"][0]["epcClass"]]
+    if event.get("bizStep") == "shipping":
+        return [event["bizTransactionList"][0]["bizTransaction"]]
+    return []
+
+
+def test_the_demo_exported_imported_into_a_fresh_ledger_and_exported_again_gives_the_same_events(
+        app, members, demo_document):
+    outcomes = import_as_every_party(members, demo_document)
+    assert {outcome.status for outcome in outcomes.values()} <= {IMPORTED, ALREADY}, [
+        (o.number, o.status, o.field, o.rule) for o in outcomes.values() if o.status not in (IMPORTED, ALREADY)]
+    out = io.StringIO()
+    epcis.export_events(app.extensions["scrapledger"].log, out, datetime.now(UTC))
+    again = {event["sl:ledgerEntry"]["sl:index"]: event
+             for event in json.loads(out.getvalue(), parse_float=Decimal)["epcisBody"]["eventList"]}
+    pairs = [(event, again[outcomes[number].index])
+             for number, event in enumerate(demo_document["epcisBody"]["eventList"], start=1)]
+    names = {old: new for before, after in pairs for old, new in zip(made_uris(before), made_uris(after), strict=True)}
+    assert [comparable(before, names) for before, _ in pairs] == [comparable(after) for _, after in pairs]
+    assert len(again) == len(pairs)
+
+
+def test_importing_the_same_document_again_appends_nothing(members, demo_document):
+    import_as_every_party(members, demo_document)
+    size = members["rotterdam-metals"].get("/v1/checkpoint").splitlines()[1]
+    again = import_as_every_party(members, demo_document, rounds=1)
+    assert {outcome.status for outcome in again.values()} == {ALREADY}
+    assert members["rotterdam-metals"].get("/v1/checkpoint").splitlines()[1] == size
+
+
+def test_an_event_another_party_must_sign_is_left_to_it_and_named(members, demo_document):
+    outcomes = list(EpcisImport(members["ijmuiden-steel"], demo_document, glns=GLN_PARTIES).outcomes())
+    left = [outcome for outcome in outcomes if outcome.status == LEFT]
+    assert left and all(outcome.actor != "ijmuiden-steel" for outcome in left)
+    assert "import the document as that party" in left[0].rule
+
+
+@pytest.mark.parametrize(("name", "field"), [
+    ("Example_9.6.1-ObjectEvent.jsonld", "epcList"),
+    ("Example_9.6.3-AggregationEvent.jsonld", "type"),
+    ("object_event_all_possible_fields.jsonld", "sensorElementList"),
+    ("Example_9.6.4-TransformationEvent.jsonld", "bizStep"),
+    ("ErrorDeclarationAndCorrectiveEvent.jsonld", "errorDeclaration"),
+])
+def test_a_gs1_example_using_what_the_mapping_does_not_cover_is_refused_event_by_event(members, name, field):
+    outcomes = list(EpcisImport(members["rotterdam-metals"], example(name), glns={}).outcomes())
+    assert outcomes and all(outcome.status == UNMAPPED for outcome in outcomes)
+    assert outcomes[0].field == field and outcomes[0].rule
+
+
+def test_the_cli_reports_every_event_and_exits_1_when_one_is_not_mapped(members, scrapledger, tmp_path):  # noqa: F811
+    source = tmp_path / "supplier-events.jsonld"
+    source.write_bytes((EXAMPLES / "Example_9.6.3-AggregationEvent.jsonld").read_bytes())
+    result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (row,) = read_csv(tmp_path / "supplier-events.epcis-report.csv")
+    assert (row["event"], row["status"], row["field"]) == ("1", UNMAPPED, "type")
+
+
+def test_the_cli_imports_a_recyclers_own_registrations(members, scrapledger, tmp_path, demo_document):  # noqa: F811
+    own = [event for event in demo_document["epcisBody"]["eventList"] if event.get("bizStep") == "commissioning"
+           and event["sl:ledgerEntry"]["sl:submitter"].endswith("/parties/rotterdam-metals")]
+    source = tmp_path / "rotterdam.jsonld"
+    source.write_text(json.dumps({**demo_document, "epcisBody": {"eventList": own}}, default=str), encoding="utf-8")
+    result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source), *sum(
+        (["--gln", option] for option in GLN_OPTIONS), []))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(tmp_path / "rotterdam.epcis-report.csv")
+    assert [row["status"] for row in rows] == [IMPORTED] * len(own)
+    lot_id = json.loads(rows[0]["result"])["lot_id"]
+    assert members["rotterdam-metals"].get(f"/v1/lots/{lot_id}")["mass_kg"] == format(
+        Decimal(str(own[0]["quantityList"][0]["quantity"])), ".3f")
+
+
+def test_a_file_that_is_not_an_epcis_document_is_refused_without_a_traceback(members, scrapledger, tmp_path):  # noqa: F811
+    source = tmp_path / "notes.json"
+    source.write_text('{"type": "Invoice"}', encoding="utf-8")
+    result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source))
+    assert result.exit_code == 1
+    assert "must hold an EPCISDocument" in result.output and "Traceback" not in result.output
