@@ -109,14 +109,14 @@ def epcis(file: Path, glns: tuple[str, ...], dry_run: bool, batch_size: int, out
     with report.open("w", encoding="utf-8-sig", newline="") as out:
         rows = csv.writer(out)
         rows.writerow(["event", "status", "entry_type", "party", "submission_id", "entry_index", "result",
-                       "field", "rule", "event_hash"])
+                       "field", "rule", "note", "event_hash"])
         try:
             for outcome in run.outcomes(dry_run=dry_run):
                 counts[outcome.status] += 1
                 rows.writerow([outcome.number, outcome.status, outcome.entry_type, outcome.actor,
                                outcome.submission_id, "" if outcome.index is None else outcome.index,
                                json.dumps(outcome.result) if outcome.result else "", outcome.field, outcome.rule,
-                               outcome.event_hash])
+                               outcome.note, outcome.event_hash])
                 if outcome.field or outcome.rule:
                     click.echo(f"event {outcome.number}: {outcome.status}: {outcome.field}: {outcome.rule}", err=True)
         except ImportStopped as stop:

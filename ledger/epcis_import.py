@@ -13,13 +13,13 @@ items (`epcList`), sensor data, error declarations, other business steps.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import unquote
 
 from . import custody, lots, transformations
-from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, snake_case
+from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, camel_case, snake_case
 from .epcis_hash import CBV, namespaces_of
 from .masses import format_kg
 
@@ -44,6 +44,7 @@ class Mapped:
     body: dict[str, Any]
     actor: str
     makes: dict[str, str] = field(default_factory=dict)  # URI -> result member ("lot_id", "transfer_id", "outputs[0]")
+    ignored: tuple[str, ...] = ()  # ILMD members of other namespaces: no ledger field holds them
 
 
 @dataclass(slots=True)
@@ -55,14 +56,14 @@ class References:
     transfers: dict[str, str] = field(default_factory=dict)
     open_transfers: dict[str, str] = field(default_factory=dict)  # lot id -> its transfer made in this import
     glns: dict[str, str] = field(default_factory=dict)
-    made_here: set[str] = field(default_factory=set)  # URIs an event of the document makes: never this ledger's own
+    made_here: dict[str, int] = field(default_factory=dict)  # URI -> the event of the document that makes it
 
     def lot(self, uri: Any, where: str) -> str:
         own = f"https://{self.origin}/lots/"
         if isinstance(uri, str) and uri in self.lots:
             return self.lots[uri]
         if uri in self.made_here:
-            raise Unmapped(where, "names a lot made by an event of the document that is not in the ledger yet")
+            raise Unmapped(where, f"names the lot event {self.made_here[uri]} makes, which is not in the ledger")
         if isinstance(uri, str) and uri.startswith(own):
             return uri.removeprefix(own)
         raise Unmapped(where, "names no lot registered by an event imported before it, nor a lot of this ledger")
@@ -101,7 +102,22 @@ def made_by(event: Any) -> list[str]:
 
 
 def read_event(event: Any, refs: References, importer: str) -> Mapped:
-    """Return the submission an EPCIS event stands for; raise Unmapped naming what cannot be mapped."""
+    """Return the submission an EPCIS event stands for; raise Unmapped naming what cannot be mapped.
+
+    Members the mapping does not read (a readPoint, another namespace's extension) are named in `ignored`.
+    """
+    mapped = _read(event, refs, importer)
+    unread = tuple(key for key in event if key not in READ)
+    return replace(mapped, ignored=unread + mapped.ignored) if unread else mapped
+
+
+READ = {"@context", "type", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime", "action", "bizStep",
+        "disposition", "quantityList", "inputQuantityList", "outputQuantityList", "ilmd", "bizTransactionList",
+        "sourceList", "destinationList", "transformationID", "sl:ledgerEntry", "sl:transportReference",
+        "sl:inspection", "sl:rejectionReason", "sl:lossesKg"}
+
+
+def _read(event: Any, refs: References, importer: str) -> Mapped:
     if not isinstance(event, dict):
         raise Unmapped("event", "must be a JSON object")
     for name, rule in (("errorDeclaration", "error declarations are not imported: the ledger corrects by new entries"),
@@ -131,9 +147,10 @@ def read_event(event: Any, refs: References, importer: str) -> Mapped:
 
 def _registration(event: dict[str, Any], actor: str) -> Mapped:
     epc_class, grams = _single_quantity(event, "quantityList")
-    body = plain(event.get("ilmd", {}), "ilmd")
+    ignored: list[str] = []
+    body = plain(event.get("ilmd", {}), "ilmd", ignored)
     body["net_mass_kg"] = format_kg(grams)
-    return Mapped(lots.REGISTER, body, actor, {epc_class: "lot_id"})
+    return Mapped(lots.REGISTER, body, actor, {epc_class: "lot_id"}, tuple(ignored))
 
 
 def _dispatch(event: dict[str, Any], refs: References, actor: str) -> Mapped:
@@ -198,11 +215,12 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
         raise Unmapped("ilmd.sl:outputs", "must be a list of the outputs' attributes")
     described = {output.get("sl:lot"): output for output in listed if isinstance(output, dict)}
     outputs, makes, output_grams = [], {}, 0
+    ignored: list[str] = []
     for position, (uri, grams) in enumerate(_quantities(event, "outputQuantityList")):
         if grams is None:
             raise Unmapped(f"outputQuantityList[{position}].quantity", "an output states its mass")
         attributes = plain({key: value for key, value in described.get(uri, {}).items() if key != "sl:lot"},
-                           f"ilmd.sl:outputs[{position}]")
+                           f"ilmd.sl:outputs[{position}]", ignored)
         outputs.append({**attributes, "net_mass_kg": format_kg(grams)})
         makes[str(uri)] = f"outputs[{position}]"
         output_grams += grams
@@ -214,21 +232,59 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
     body: dict[str, Any] = {"kind": kind, "inputs": inputs, "outputs": outputs, "losses_kg": losses}
     if additions:
         body["additions"] = additions
-    return Mapped(transformations.TRANSFORM, body, actor, makes)
+    return Mapped(transformations.TRANSFORM, body, actor, makes, tuple(ignored))
 
 
-def plain(members: Any, where: str) -> dict[str, Any]:
-    """Return `sl:` extension members as body members (camelCase to snake_case, nested alike)."""
+def plain(members: Any, where: str, ignored: list[str]) -> dict[str, Any]:
+    """Return `sl:` extension members as body members (camelCase to snake_case, nested alike).
+
+    Members of other namespaces have no ledger field: their paths go to `ignored`, for the report.
+    """
     if not isinstance(members, dict):
         raise Unmapped(where, "must be an object")
     body = {}
     for key, value in members.items():
         if not key.startswith("sl:"):
-            raise Unmapped(f"{where}.{key}", f"only {NAMESPACE} (sl:) members map to lot attributes")
-        body[snake_case(key[3:])] = (plain(value, f"{where}.{key}") if isinstance(value, dict) else
-                                     [plain(item, f"{where}.{key}") if isinstance(item, dict) else item
+            ignored.append(f"{where}.{key}")
+            continue
+        inner = f"{where}.{key}"
+        body[snake_case(key[3:])] = (plain(value, inner, ignored) if isinstance(value, dict) else
+                                     [plain(item, inner, ignored) if isinstance(item, dict) else item
                                       for item in value] if isinstance(value, list) else value)
     return body
+
+
+RENAMED = {  # ledger field -> where the event holds it, for the members that are not `sl:` ILMD
+    "body.net_mass_kg": "quantityList[0].quantity", "body.declared_mass_kg": "quantityList[0].quantity",
+    "body.weighed_mass_kg": "quantityList[0].quantity", "body.lot_id": "quantityList[0].epcClass",
+    "body.to_party": "destinationList", "body.transport_reference": "sl:transportReference",
+    "body.transfer_id": "bizTransactionList", "body.inputs": "inputQuantityList",
+    "body.outputs": "outputQuantityList", "body.losses_kg": "sl:lossesKg", "body.additions": "inputQuantityList",
+    "body.reason": "sl:rejectionReason", "body.kind": "bizStep",
+}
+
+
+def document_field(entry_type: str, ledger_field: str) -> str:
+    """Return where in the event a field the ledger refused came from (`body.hs_code` -> `ilmd.sl:hsCode`)."""
+    head = re.match(r"body\.[a-z_]+", ledger_field)
+    if head and head.group(0) in RENAMED and not (entry_type == transformations.TRANSFORM
+                                                  and ledger_field.startswith("body.outputs[")):
+        return RENAMED[head.group(0)] + ledger_field[head.end():]
+    path = ledger_field.removeprefix("body.")
+    if entry_type == custody.RECEIVE and path.startswith("inspection"):
+        return "sl:inspection"
+    if entry_type == transformations.TRANSFORM and path.startswith("outputs["):
+        position, _, rest = path.removeprefix("outputs[").partition("]")
+        if rest == ".net_mass_kg":
+            return f"outputQuantityList[{position}].quantity"
+        return f"ilmd.sl:outputs[{position}]" + _sl_path(rest.lstrip("."))
+    if entry_type == lots.REGISTER and ledger_field.startswith("body."):
+        return "ilmd" + _sl_path(path)
+    return ledger_field
+
+
+def _sl_path(path: str) -> str:
+    return "".join(f".sl:{camel_case(part)}" for part in path.split(".") if part)
 
 
 def _step(value: Any) -> str:

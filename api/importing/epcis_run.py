@@ -21,7 +21,7 @@ from typing import Any
 from ledger.entries import format_time
 from ledger.entry_types import lookup
 from ledger.epcis_hash import UnhashableEvent, event_hash
-from ledger.epcis_import import Mapped, References, Unmapped, check_document, made_by, read_event
+from ledger.epcis_import import Mapped, References, Unmapped, check_document, document_field, made_by, read_event
 
 from ..client import ClientError, LedgerClient
 from .run import ALREADY, IMPORTED, NOT_TRIED, REFUSED, VALID, ImportStopped, envelope
@@ -43,6 +43,7 @@ class EventOutcome:
     result: dict[str, Any] = field(default_factory=dict)
     field: str = ""
     rule: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,8 @@ class EpcisImport:
         self.client, self.batch_size = client, batch_size
         self.events, self.namespaces = check_document(document)
         self.refs = References(client.origin, glns=dict(glns),
-                               made_here={uri for event in self.events for uri in made_by(event)})
+                               made_here={uri: number for number, event in enumerate(self.events, start=1)
+                                          for uri in made_by(event)})
 
     def outcomes(self, *, dry_run: bool = False) -> Iterator[EventOutcome]:
         """Yield every event's outcome, in document order, importing as it goes (nothing when `dry_run`)."""
@@ -78,6 +80,7 @@ class EpcisImport:
                 yield _unmapped(outcome, mapped.field, mapped.rule)
                 continue
             outcome.entry_type, outcome.actor = mapped.entry_type, mapped.actor
+            outcome.note = "; ".join(f"{path} ignored: no ledger field" for path in mapped.ignored)
             if mapped.actor != self.client.party_id:
                 yield from self._flushed(pending, dry_run)
                 yield self._elsewhere(outcome, mapped)
@@ -134,8 +137,11 @@ class EpcisImport:
                     item.outcome.index, item.outcome.result = result["index"], result["result"]
                     self.refs.learn(item.mapped, result["result"])
                 else:
-                    item.outcome.field = problem.get("field", "") if problem else ""
+                    refused = problem.get("field", "") if problem else ""
+                    item.outcome.field = document_field(item.mapped.entry_type, refused) if refused else ""
                     item.outcome.rule = (problem.get("rule") or problem["detail"]) if problem else "refused"
+                    if refused and item.outcome.field != refused:
+                        item.outcome.rule += f" ({refused})"
             todo = retry
         return [item.outcome for item in batch]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.epcis_import import References, Unmapped, read_event
+from ledger.epcis_import import References, Unmapped, document_field, read_event
 
 ORIGIN = "scrapledger.local/log"
 LOT = f"https://{ORIGIN}/lots/lot-7"
@@ -54,3 +54,23 @@ def test_any_value_in_any_field_is_mapped_or_refused_naming_a_field(event, field
         read_event({**event, field: value}, References(ORIGIN), "importer")
     except Unmapped as refused:
         assert refused.field and refused.rule
+
+
+def test_members_the_ledger_has_no_field_for_are_ignored_and_named():
+    commissioned = {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning",
+                    "readPoint": {"id": "urn:epc:id:sgln:4012345.00001.0"},
+                    "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.B42", "quantity": 1, "uom": "TNE"}],
+                    "ilmd": {"sl:materialFamily": "aluminium", "acme:baleNumber": "42"}}
+    mapped = read_event(commissioned, References(ORIGIN), "duisburg-recycling")
+    assert mapped.body == {"material_family": "aluminium", "net_mass_kg": "1000.000"}
+    assert mapped.ignored == ("readPoint", "ilmd.acme:baleNumber")
+
+
+def test_a_field_the_ledger_refuses_is_named_where_the_event_holds_it():
+    assert document_field("lot.register", "body.hs_code") == "ilmd.sl:hsCode"
+    assert document_field("lot.register", "body.origin.country") == "ilmd.sl:origin.sl:country"
+    assert document_field("lot.register", "body.net_mass_kg") == "quantityList[0].quantity"
+    assert document_field("lot.dispatch", "body.to_party") == "destinationList"
+    assert document_field("lot.receive", "body.inspection.conformant") == "sl:inspection"
+    assert document_field("lot.transform", "body.outputs[1].grade.code") == "ilmd.sl:outputs[1].sl:grade.sl:code"
+    assert document_field("lot.transform", "body.outputs[1].net_mass_kg") == "outputQuantityList[1].quantity"
