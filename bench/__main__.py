@@ -1,4 +1,4 @@
-"""`python -m bench [verify|proofs|provenance|page|http|batch|import] [--fresh]`: run the benchmarks and print one table.
+"""`python -m bench [verify|proofs|provenance|page|http|batch|import|epcis] [--fresh]`: run the benchmarks and print one table.
 
 Exits 1 if any target fails. Ratios compare figures measured in the same run.
 """
@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import batch_appends, bulk_import, http_appends, ledgers, proof_latency, provenance, provenance_page, verify_throughput
+from . import (batch_appends, bulk_import, epcis_export, http_appends, ledgers, proof_latency, provenance, provenance_page,
+               verify_throughput)
 
 BENCHES: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "verify": verify_throughput.run,
@@ -22,6 +23,7 @@ BENCHES: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "http": http_appends.run,
     "batch": batch_appends.run,
     "import": bulk_import.run,
+    "epcis": epcis_export.run,
 }
 COLUMNS = ("name", "measured", "baseline", "ratio", "target", "result")
 

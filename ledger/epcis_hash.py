@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -53,7 +54,13 @@ def pre_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = No
 
 def pre_hash_pieces(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> list[str]:
     """Return the pre-hash string of `event` in its pieces: one per field present, in canonical order."""
-    return _Hasher({**STANDARD_NAMESPACES, **(namespaces or {})}).pieces(event)
+    return _hasher(frozenset((namespaces or {}).items())).pieces(event)
+
+
+@lru_cache(maxsize=32)
+def _hasher(namespaces: frozenset[tuple[str, str]]) -> _Hasher:
+    """Return the hasher of a document's namespaces (one per document, not one per event)."""
+    return _Hasher({**STANDARD_NAMESPACES, **dict(namespaces)})
 
 
 def namespaces_of(context: Any) -> dict[str, str]:

@@ -18,6 +18,7 @@ PRIMARY_KEYS: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "401": (None, ()), "402": (17, ()), "414": (13, ("254",)), "417": (13, ()), "8003": (None, ()),
     "8004": (None, ()), "8006": (18, ("21", "10")), "8010": (None, ("8011",)), "8017": (18, ()), "8018": (18, ()),
 }
+KEY_SEGMENT = re.compile("/(" + "|".join(PRIMARY_KEYS) + ")/[^/]")
 SAFE = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\"$&'();=@[]^`{|}"  # never percent-encoded
 
 
@@ -79,6 +80,8 @@ def constrained_digital_link(uri: str) -> str | None:
     The domain becomes id.gs1.org, the query goes, and only the finest level of
     identification stays (a serial before a lot: `/01/…/10/…/21/…` -> `/01/…/21/…`).
     """
+    if KEY_SEGMENT.search(uri) is None:  # most URIs (a lot's, a party's): no GS1 key, nothing to parse
+        return None
     segments = [unquote(segment) for segment in urlsplit(uri).path.split("/")]
     for position in range(1, len(segments) - 1):
         key = segments[position]
