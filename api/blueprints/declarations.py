@@ -16,6 +16,7 @@ from ledger.store import DeclarationRecord
 from schemas.declarations import DeclarationSchema, ReportSchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
+from .. import exports
 from ..openapi import LedgerBlueprint
 from ..services import now, services
 from ..writes import append
@@ -59,14 +60,14 @@ class Verification(MethodView):
 
 @bp.route("/declarations/<declaration_id>/verification/credential")
 class VerificationCredential(MethodView):
-    @bp.response(200, content_type="application/vc+ld+json",
+    @bp.response(200, content_type=exports.UNTP_MEDIA_TYPE,
                  description="a UNTP Digital Conformity Credential carrying the signed report (eddsa-jcs-2022)")
     def post(self, declaration_id: str) -> Response:
         """Verify a declaration as above and return the report as a UNTP conformity credential signed by the log."""
         log = services().log
         report = report_for(log, g.party, declaration_id, services().policy, now())
         credential = untp.conformity_credential(untp.Issuer.of(log), report, format_time(now()))
-        return Response(json.dumps(credential, ensure_ascii=False), mimetype="application/vc+ld+json")
+        return Response(json.dumps(credential, ensure_ascii=False), mimetype=exports.UNTP_MEDIA_TYPE)
 
 
 @bp.route("/parties/<party_id>/certificates")

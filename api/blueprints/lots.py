@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, g
 from flask.views import MethodView
 
-from ledger import custody, epcis, lots, transformations, untp
-from ledger.entries import format_time, parse_time
+from ledger import custody, epcis, lots, transformations
+from ledger.entries import parse_time
 from ledger.log import AppendResult
 from ledger.provenance import provenance_json
 from ledger.store import LotFilter
@@ -17,7 +16,8 @@ from schemas.lots import LotPageSchema, LotQuerySchema, LotSchema, ProvenanceSch
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
 from ..openapi import LedgerBlueprint
-from ..services import now, services
+from .. import exports
+from ..services import services
 from ..writes import append
 
 bp = LedgerBlueprint("lots", __name__, url_prefix="/v1", description="Lots, custody and transformations")
@@ -69,22 +69,16 @@ class LotEpcis(MethodView):
                  description="an EPCIS 2.0 EPCISDocument (JSON-LD); docs/epcis.md states the mapping")
     def get(self, lot_id: str) -> Response:
         """Return the lot's history (its ancestry's registrations, custody and transformations) as EPCIS 2.0 events."""
-        log = services().log
-        events = services().read(lambda tx: epcis.lot_events(tx, g.party, lot_id, log.origin))
-        return Response(json.dumps(epcis.document(events, format_time(now())), ensure_ascii=False),
-                        mimetype=epcis.MEDIA_TYPE)
+        return exports.lot_epcis(lot_id)
 
 
 @bp.route("/lots/<lot_id>/untp")
 class LotTraceabilityCredential(MethodView):
-    @bp.response(200, content_type="application/vc+ld+json",
+    @bp.response(200, content_type=exports.UNTP_MEDIA_TYPE,
                  description="a UNTP Digital Traceability Event credential signed by the log key (eddsa-jcs-2022)")
     def get(self, lot_id: str) -> Response:
         """Return the lot's history as a UNTP DTE credential: its EPCIS events, signed by the log as a did:key."""
-        log = services().log
-        events = services().read(lambda tx: epcis.lot_events(tx, g.party, lot_id, log.origin))
-        credential = untp.traceability_credential(untp.Issuer.of(log), events, format_time(now()))
-        return Response(json.dumps(credential, ensure_ascii=False), mimetype="application/vc+ld+json")
+        return exports.lot_untp(lot_id)
 
 
 @bp.route("/lots/<lot_id>/dispatches")

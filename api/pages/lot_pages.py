@@ -13,6 +13,7 @@ from ledger.provenance_graph import provenance_graph
 from ledger.store import LotFilter
 from schemas.lots import LotSchema, TransferSchema
 
+from .. import exports
 from ..services import services
 from .sessions import signed_in
 
@@ -71,6 +72,20 @@ def provenance_picture(lot_id: str) -> Response:
     opened = [name for name in request.args.get("expand", "").split(",") if name]
     document = json.loads(services().read(lambda tx: provenance_json(tx, g.party, lot_id)))
     return jsonify(provenance_graph(document, services().policy.high_risk.countries, opened))
+
+
+@bp.get("/pages/lots/<lot_id>/history.epcis.jsonld")
+@signed_in
+def epcis_download(lot_id: str) -> Response:
+    """The lot's history as an EPCIS 2.0 document, to save."""
+    return exports.lot_epcis(lot_id, download=True)
+
+
+@bp.get("/pages/lots/<lot_id>/history.untp.json")
+@signed_in
+def untp_download(lot_id: str) -> Response:
+    """The lot's history as a UNTP traceability credential signed by the log, to save."""
+    return exports.lot_untp(lot_id, download=True)
 
 
 @bp.get("/transform")
