@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from ledger.provenance_graph import FAN_IN
@@ -50,3 +52,16 @@ def test_a_group_of_many_inputs_opens_in_place_and_is_remembered_in_the_address(
     page.reload()
     page.wait_for_selector("#provenance-graph[data-rendered='1']")
     assert page.text_content("#graph-status").startswith(f"Showing {FAN_IN + 2} of")
+
+
+def test_the_lots_history_downloads_as_an_epcis_document_naming_the_lot(page, live_server, make_party):
+    yard = make_party()
+    lot = yard.submit("/v1/lots", "lot.register", lot_body(reference="RT-EPCIS"))["result"]["lot_id"]
+    signed_in(page, live_server, yard)
+    page.goto(f"{live_server}/lots/{lot}")
+    with page.expect_download() as download:
+        page.click("text=EPCIS 2.0 (JSON-LD)")
+    assert download.value.suggested_filename == f"{lot}.epcis.jsonld"
+    document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    (event,) = document["epcisBody"]["eventList"]
+    assert event["quantityList"][0]["epcClass"].endswith(f"/lots/{lot}")
