@@ -116,10 +116,15 @@ def export_events(log: Log, out: IO[str], now: datetime) -> int:
     One read transaction: the document is a consistent snapshot however long it takes.
     """
     with log.store.read() as tx:
-        size = tx.head().size
-        entries = (LedgerEntry.decode(stored.data) for start in range(0, size, CHUNK)
-                   for stored in tx.entries(start, min(CHUNK, size - start)))
-        return write_document(out, events(tx, log.origin, entries), format_time(now))
+        return write_document(out, ledger_events(tx, log.origin), format_time(now))
+
+
+def ledger_events(tx: ReadTx, origin: str) -> Iterator[dict[str, Any]]:
+    """Yield the event of every physical entry of the whole log, reading its entries a chunk at a time."""
+    size = tx.head().size
+    entries = (LedgerEntry.decode(stored.data) for start in range(0, size, CHUNK)
+               for stored in tx.entries(start, min(CHUNK, size - start)))
+    return events(tx, origin, entries)
 
 
 def events(tx: ReadTx, origin: str, entries: Iterable[LedgerEntry]) -> Iterator[dict[str, Any]]:

@@ -79,10 +79,7 @@ def export_credentials(log: Log, out: IO[str], now: datetime) -> int:
     """
     issuer, issued, count = Issuer.of(log), format_time(now), 0
     with log.store.read() as tx:
-        size = tx.head().size
-        entries = (epcis.LedgerEntry.decode(stored.data) for start in range(0, size, epcis.CHUNK)
-                   for stored in tx.entries(start, min(epcis.CHUNK, size - start)))
-        events = epcis.events(tx, log.origin, entries)
+        events = epcis.ledger_events(tx, log.origin)
         while chunk := list(itertools.islice(events, EVENTS_PER_CREDENTIAL)):
             out.write(json.dumps(traceability_credential(issuer, chunk, issued), ensure_ascii=False) + "\n")
             count += len(chunk)
