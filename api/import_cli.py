@@ -20,6 +20,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from ledger import gs1
+
 from .client_cli import CONNECTION_OPTIONS, Connection
 from .importing.epcis_run import UNMAPPED, EpcisImport
 from .importing.mapping import KINDS, Mapping, MappingError
@@ -80,27 +82,30 @@ def _import_command(kind: str, summary: str) -> None:
 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--gln", "glns", multiple=True, metavar="GLN=PARTY",
-              help="the party a GLN in the document stands for (repeat); .../parties/<id> URIs need none")
+              help="the party a GLN in the document stands for (repeat); this ledger's party URIs need none")
+@click.option("--party-uri", "party_uris", multiple=True, metavar="URI=PARTY",
+              help="the party another system's party URI stands for (repeat)")
 @click.option("--dry-run", is_flag=True, help="check every event with the ledger's rules; append nothing")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="where the report goes (default: beside FILE)")
-def epcis(file: Path, glns: tuple[str, ...], dry_run: bool, batch_size: int, out_dir: Path | None, server: str,
-          token: str, party: str | None, key_file: str | None) -> None:
+def epcis(file: Path, glns: tuple[str, ...], party_uris: tuple[str, ...], dry_run: bool, batch_size: int,
+          out_dir: Path | None, server: str, token: str, party: str | None, key_file: str | None) -> None:
     """Import the events of an EPCIS 2.0 JSON-LD document as your submissions (docs/epcis.md).
 
-    Writes FILE.epcis-report.csv: every event's status, entry and ids, or the field and rule
+    Writes <FILE without its suffix>.epcis-report.csv: every event's status, entry and ids, or the field and rule
     that kept it out. Exit status 1 when an event was refused or not mapped.
     """
-    known = dict(pair.split("=", 1) for pair in glns if "=" in pair)
-    if len(known) != len(glns):
-        raise click.BadParameter("each --gln is GLN=PARTY", param_hint="--gln")
+    known = {gs1.party_uri(gln): party_id for gln, party_id in _pairs(glns, "--gln", "GLN").items()}
+    known.update(_pairs(party_uris, "--party-uri", "URI"))
     try:
         document = json.loads(file.read_bytes(), parse_float=Decimal)
-        run = EpcisImport(Connection(server, token, party, key_file).writer(), document, glns=known,
+        run = EpcisImport(Connection(server, token, party, key_file).writer(), document, parties=known,
                           batch_size=batch_size)
     except ValueError as error:
         raise click.ClickException(f"{file} is not an EPCIS document: {error}") from None
+    except RecursionError:
+        raise click.ClickException(f"{file} is not an EPCIS document: it nests arrays or objects too deeply") from None
     except OSError as error:
         raise click.ClickException(f"cannot reach {server}: {error}") from None
     report = (out_dir or file.parent) / f"{file.stem}.epcis-report.csv"
@@ -124,6 +129,21 @@ def epcis(file: Path, glns: tuple[str, ...], dry_run: bool, batch_size: int, out
             counts[REFUSED] += 1
     click.echo(", ".join(f"{count} {status}" for status, count in sorted(counts.items())) + f"; report: {report}")
     sys.exit(1 if counts[REFUSED] or counts[UNMAPPED] else 0)
+
+
+def _pairs(values: tuple[str, ...], option: str, left: str) -> dict[str, str]:
+    """Return `LEFT=PARTY` option values as a dict; a malformed, repeated or (for GLNs) invalid one is refused."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, equals, party_id = value.partition("=")
+        if not equals or not key or not party_id:
+            raise click.BadParameter(f"{value!r}: give {left}=PARTY", param_hint=option)
+        if key in pairs:
+            raise click.BadParameter(f"{key} is given twice", param_hint=option)
+        if option == "--gln" and not gs1.is_gln(key):
+            raise click.BadParameter(f"{key} is not a GLN: 13 digits with a correct check digit", param_hint=option)
+        pairs[key] = party_id
+    return pairs
 
 
 for _option in reversed(CONNECTION_OPTIONS[:4]):

@@ -181,8 +181,7 @@ class _Mapper:
         return made
 
     def dispatch(self, index: int, body: dict[str, Any]) -> dict[str, Any]:
-        sender = self.tx.transfer(custody.transfer_id(index))
-        sender_id = sender.sender if sender else ""
+        sender_id = self.closed_transfer(custody.transfer_id(index)).sender
         ownership = body.get("transfers_ownership", True)
         return {
             "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",

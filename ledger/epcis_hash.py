@@ -89,6 +89,8 @@ class _Hasher:
         ]
 
     def pieces(self, event: Mapping[str, Any]) -> list[str]:
+        if not isinstance(event, Mapping):
+            raise UnhashableEvent("event", "must be a JSON object")
         if not isinstance(event.get("type"), str):
             raise UnhashableEvent("type", "every event names its event type")
         known = {name for name, _ in self.order}
@@ -97,7 +99,8 @@ class _Hasher:
                 raise UnhashableEvent(key, "is neither an EPCIS 2.0 event field nor a namespaced extension")
         pieces = [f"eventType={event['type']}"]
         pieces += [render(name, event[name]) for name, render in self.order if name in event]
-        pieces += sorted(self.extension(key, event[key]) for key in event if key not in known and key not in IGNORED)
+        pieces += sorted(self.extension(key, event[key], key)
+                         for key in event if key not in known and key not in IGNORED)
         return pieces
 
     # Values
@@ -182,7 +185,7 @@ class _Hasher:
     def place(self, name: str, value: Any) -> str:
         if not isinstance(value, dict) or "id" not in value:
             raise UnhashableEvent(name, "must be an object with an id")
-        extensions = sorted(self.extension(key, item) for key, item in value.items() if key != "id")
+        extensions = sorted(self.extension(key, item, f"{name}.{key}") for key, item in value.items() if key != "id")
         return f"{name}id={self.uri(name + '.id', value['id'])}" + "".join(extensions)
 
     def typed(self, member: str, kind: str) -> Callable[[str, Any], str]:
@@ -203,25 +206,28 @@ class _Hasher:
     def ilmd(self, name: str, value: Any) -> str:
         if not isinstance(value, dict):
             raise UnhashableEvent(name, "must be an object")
-        return name + "".join(sorted(self.extension(key, item) for key, item in value.items()))
+        return name + "".join(sorted(self.extension(key, item, f"{name}.{key}") for key, item in value.items()))
 
-    def extension(self, key: str, value: Any) -> str:
-        """Return `{namespace}local=value`, nested objects and lists spelled out, siblings sorted."""
-        name = self.qualified(key)
+    def extension(self, key: str, value: Any, where: str) -> str:
+        """Return `{namespace}local=value`, nested objects and lists spelled out, siblings sorted.
+
+        `where` is the member's path in the event, for a refusal.
+        """
+        name = self.qualified(key, where)
         if isinstance(value, dict):
-            return name + "".join(sorted(self.extension(child, item) for child, item in value.items()))
+            return name + "".join(sorted(self.extension(child, item, f"{where}.{child}")
+                                         for child, item in value.items()))
         if isinstance(value, list):
-            return "".join(sorted(self.extension(key, item) for item in value))
-        return f"{name}={self.scalar(key, value)}"
+            return "".join(sorted(self.extension(key, item, where) for item in value))
+        return f"{name}={self.scalar(where, value)}"
 
-    def qualified(self, key: str) -> str:
+    def qualified(self, key: str, where: str) -> str:
         prefix, colon, local = key.partition(":")
         if colon and prefix in self.namespaces:
             return "{" + self.namespaces[prefix] + "}" + local
-        if key.startswith(("https://", "http://")):
-            split = max(key.rfind("#"), key.rfind("/")) + 1
-            return "{" + key[:split] + "}" + key[split:]
-        raise UnhashableEvent(key, "uses a namespace prefix the document's @context does not declare")
+        if key.startswith(("https://", "http://")):  # a whole IRI: no rule splits it, hashed as given (as GS1's tool)
+            return key
+        raise UnhashableEvent(where, "uses a namespace prefix the document's @context does not declare")
 
 
 def number(value: int | float | Decimal) -> str:
@@ -239,9 +245,11 @@ def utc_milliseconds(text: str, field: str) -> str:
         raise UnhashableEvent(field, "must be an RFC 3339 date and time") from None
     if moment.tzinfo is None:
         raise UnhashableEvent(field, "must carry a time zone offset")
-    moment = moment.astimezone(timezone.utc)
-    millis = round(moment.microsecond / 1000)
-    moment = moment.replace(microsecond=0) + timedelta(milliseconds=millis)
+    try:
+        moment = moment.astimezone(timezone.utc)
+        moment = moment.replace(microsecond=0) + timedelta(milliseconds=round(moment.microsecond / 1000))
+    except OverflowError:
+        raise UnhashableEvent(field, "lies outside the years 1 to 9999 in UTC") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

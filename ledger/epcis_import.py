@@ -21,11 +21,11 @@ from urllib.parse import unquote
 from . import custody, lots, transformations
 from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, camel_case, snake_case
 from .epcis_hash import CBV, namespaces_of
-from .masses import format_kg
+from .masses import MAX_GRAMS, format_kg
 
 GRAMS_PER_UNIT = {"KGM": Decimal(1000), "GRM": Decimal(1), "TNE": Decimal(1_000_000), "LBR": Decimal("453.59237")}
-PARTY_PATH = re.compile(r"https://[^ ]+/parties/([a-z0-9][a-z0-9-]{1,62})\Z")
-GLN_URI = re.compile(r"https://id\.gs1\.org/417/([0-9]{13})\Z")
+PARTY_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}\Z")
+INSPECTION = {"sl:result": ("conformant", "non_conformant"), "sl:radiationCheck": ("passed", "failed")}
 
 
 class Unmapped(ValueError):
@@ -49,33 +49,37 @@ class Mapped:
 
 @dataclass(slots=True)
 class References:
-    """This ledger's ids of the URIs an import has met: lots, transfers, parties by GLN."""
+    """This ledger's ids of the URIs an import has met: lots, transfers, and parties the importer named."""
 
     origin: str
     lots: dict[str, str] = field(default_factory=dict)
     transfers: dict[str, str] = field(default_factory=dict)
     open_transfers: dict[str, str] = field(default_factory=dict)  # lot id -> its transfer made in this import
-    glns: dict[str, str] = field(default_factory=dict)
+    parties: dict[str, str] = field(default_factory=dict)  # URI (a GLN's Digital Link, another system's) -> party id
     made_here: dict[str, int] = field(default_factory=dict)  # URI -> the event of the document that makes it
 
     def lot(self, uri: Any, where: str) -> str:
+        if not isinstance(uri, str):
+            raise Unmapped(where, "must be the lot's URI, a string")
         own = f"https://{self.origin}/lots/"
-        if isinstance(uri, str) and uri in self.lots:
+        if uri in self.lots:
             return self.lots[uri]
         if uri in self.made_here:
             raise Unmapped(where, f"names the lot event {self.made_here[uri]} makes, which is not in the ledger")
-        if isinstance(uri, str) and uri.startswith(own):
+        if uri.startswith(own):
             return uri.removeprefix(own)
         raise Unmapped(where, "names no lot registered by an event imported before it, nor a lot of this ledger")
 
     def party(self, uri: Any, where: str) -> str:
+        """Return the party id of a URI: this ledger's `https://<origin>/parties/<id>`, or one the importer named."""
         text = uri if isinstance(uri, str) else ""
-        by_path, by_gln = PARTY_PATH.match(text), GLN_URI.match(text)
-        if by_path:
-            return by_path.group(1)
-        if by_gln and by_gln.group(1) in self.glns:
-            return self.glns[by_gln.group(1)]
-        raise Unmapped(where, "names no party: give a party URI .../parties/<id> or a GLN the import knows (--gln)")
+        own = text.removeprefix(f"https://{self.origin}/parties/")
+        if own != text and PARTY_ID.match(own):
+            return own
+        if text in self.parties:
+            return self.parties[text]
+        raise Unmapped(where, f"names no party: this ledger's parties are https://{self.origin}/parties/<id>; "
+                              "name others' GLNs or URIs with --gln GLN=PARTY or --party-uri URI=PARTY")
 
     def learn(self, mapped: Mapped, result: dict[str, Any]) -> None:
         """Record the ids an appended (or replayed) entry made for the URIs its event named."""
@@ -90,14 +94,15 @@ def made_by(event: Any) -> list[str]:
     """Return the URIs an event makes: a commissioned lot, a shipment's transfer, a transformation's outputs."""
     if not isinstance(event, dict):
         return []
-    if event.get("type") == "TransformationEvent":
-        items = event.get("outputQuantityList")
-        return [item["epcClass"] for item in items if isinstance(item, dict) and "epcClass" in item] if isinstance(
-            items, list) else []
     step = _step(event.get("bizStep"))
-    if step == "commissioning" and isinstance(event.get("quantityList"), list):
-        return [item["epcClass"] for item in event["quantityList"] if isinstance(item, dict) and "epcClass" in item]
-    transfer = _transfer_uri(event) if step == "shipping" else None
+    if event.get("type") == "TransformationEvent" or step == "commissioning":
+        items = event.get("outputQuantityList" if event.get("type") == "TransformationEvent" else "quantityList")
+        return [item["epcClass"] for item in items if isinstance(item, dict)
+                and isinstance(item.get("epcClass"), str)] if isinstance(items, list) else []
+    try:
+        transfer = _transfer_uri(event) if step == "shipping" else None
+    except Unmapped:  # an unreadable bizTransactionList: the event itself is refused when it is read
+        return []
     return [transfer] if transfer else []
 
 
@@ -126,21 +131,20 @@ def _read(event: Any, refs: References, importer: str) -> Mapped:
         if name in event:
             raise Unmapped(name, rule)
     kind, step = event.get("type"), _step(event.get("bizStep"))
-    actor = _submitter(event, refs) or importer
     if kind == "TransformationEvent":
-        return _transformation(event, refs, actor)
+        return _transformation(event, refs, _signer(event, refs, None, importer))
     if kind != "ObjectEvent":
         raise Unmapped("type", f"{kind} is not mapped: only ObjectEvents and TransformationEvents are")
     if event.get("action") == "ADD" and step == "commissioning":
-        return _registration(event, actor)
+        return _registration(event, _signer(event, refs, None, importer))
     if event.get("action") != "OBSERVE":
         raise Unmapped("action", "an ObjectEvent other than commissioning must OBSERVE")
     if step == "shipping":
-        return _dispatch(event, refs, actor if _submitter(event, refs) else _side(event, "source", refs) or importer)
+        return _dispatch(event, refs, _signer(event, refs, "source", importer))
     if step == "receiving":
-        return _receipt(event, refs, actor if _submitter(event, refs) else _side(event, "destination", refs) or importer)
+        return _receipt(event, refs, _signer(event, refs, "destination", importer))
     if step == "inspecting" and _step(event.get("disposition")) == "non_conformant":
-        return _rejection(event, refs, actor)
+        return _rejection(event, refs, _signer(event, refs, "destination", importer))
     raise Unmapped("bizStep", f"{event.get('bizStep')!r} is not mapped: commissioning, shipping, receiving, "
                               "inspecting (non_conformant) and the transformation steps are")
 
@@ -149,6 +153,8 @@ def _registration(event: dict[str, Any], actor: str) -> Mapped:
     epc_class, grams = _single_quantity(event, "quantityList")
     ignored: list[str] = []
     body = plain(event.get("ilmd", {}), "ilmd", ignored)
+    if event.get("bizTransactionList") and "documents" not in body:  # the ledger holds documents in sl:documents
+        ignored.append("bizTransactionList")
     body["net_mass_kg"] = format_kg(grams)
     return Mapped(lots.REGISTER, body, actor, {epc_class: "lot_id"}, tuple(ignored))
 
@@ -172,8 +178,11 @@ def _dispatch(event: dict[str, Any], refs: References, actor: str) -> Mapped:
 def _receipt(event: dict[str, Any], refs: References, actor: str) -> Mapped:
     epc_class, grams = _single_quantity(event, "quantityList")
     inspection = event.get("sl:inspection")
-    if not isinstance(inspection, dict) or {"sl:result", "sl:radiationCheck"} - set(inspection):
+    if not isinstance(inspection, dict) or set(INSPECTION) - set(inspection):
         raise Unmapped("sl:inspection", "a receipt records its inspection: sl:result and sl:radiationCheck")
+    for member, (good, bad) in INSPECTION.items():
+        if inspection[member] not in (good, bad):
+            raise Unmapped(f"sl:inspection.{member}", f"must be {good} or {bad}")
     checked: dict[str, Any] = {"conformant": inspection["sl:result"] == "conformant",
                                "radiation_check_passed": inspection["sl:radiationCheck"] == "passed"}
     if "sl:notes" in inspection:
@@ -199,8 +208,8 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
     if kind not in transformations.KINDS:
         raise Unmapped("bizStep", f"names no transformation kind: {TRANSFORMATION_STEP}<split|sort|bale|blend|melt>")
     inputs, additions, input_grams = [], [], 0
-    for position, item in enumerate(_quantities(event, "inputQuantityList")):
-        uri, grams = item
+    consumed = _quantities(event, "inputQuantityList")
+    for position, (uri, grams) in enumerate(consumed):
         where = f"inputQuantityList[{position}].epcClass"
         if isinstance(uri, str) and uri.startswith(PRIMARY_METAL):
             if grams is None:
@@ -213,7 +222,8 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
     listed = ilmd.get("sl:outputs", []) if isinstance(ilmd, dict) else None
     if not isinstance(listed, list):
         raise Unmapped("ilmd.sl:outputs", "must be a list of the outputs' attributes")
-    described = {output.get("sl:lot"): output for output in listed if isinstance(output, dict)}
+    described = {output["sl:lot"]: output for output in listed
+                 if isinstance(output, dict) and isinstance(output.get("sl:lot"), str)}
     outputs, makes, output_grams = [], {}, 0
     ignored: list[str] = []
     for position, (uri, grams) in enumerate(_quantities(event, "outputQuantityList")):
@@ -222,11 +232,13 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
         attributes = plain({key: value for key, value in described.get(uri, {}).items() if key != "sl:lot"},
                            f"ilmd.sl:outputs[{position}]", ignored)
         outputs.append({**attributes, "net_mass_kg": format_kg(grams)})
-        makes[str(uri)] = f"outputs[{position}]"
+        if not isinstance(uri, str):
+            raise Unmapped(f"outputQuantityList[{position}].epcClass", "must be the output lot's URI, a string")
+        makes[uri] = f"outputs[{position}]"
         output_grams += grams
     losses = event.get("sl:lossesKg")
     if not isinstance(losses, str):
-        if any(grams is None for _, grams in _quantities(event, "inputQuantityList")):
+        if any(grams is None for _, grams in consumed):
             raise Unmapped("sl:lossesKg", "give the losses, or the mass of every input")
         losses = format_kg(input_grams - output_grams)
     body: dict[str, Any] = {"kind": kind, "inputs": inputs, "outputs": outputs, "losses_kg": losses}
@@ -295,10 +307,19 @@ def _step(value: Any) -> str:
     return text
 
 
-def _submitter(event: dict[str, Any], refs: References) -> str | None:
+def _signer(event: dict[str, Any], refs: References, side: str | None, importer: str) -> str:
+    """Return the party that signs an event: its `sl:submitter`, else its `side` party (source, destination), else you.
+
+    A submitter that is not the event's own source (of a shipment) or destination (of a receipt) is refused.
+    """
     link = event.get("sl:ledgerEntry")
-    return refs.party(link["sl:submitter"], "sl:ledgerEntry.sl:submitter") if isinstance(
+    submitter = refs.party(link["sl:submitter"], "sl:ledgerEntry.sl:submitter") if isinstance(
         link, dict) and "sl:submitter" in link else None
+    party = _side(event, side, refs) if side else None
+    if submitter and party and submitter != party:
+        raise Unmapped(f"{side}List", f"names {party}, but sl:ledgerEntry.sl:submitter is {submitter}: "
+                                      f"the {side} party signs this event")
+    return submitter or party or importer
 
 
 def _side(event: dict[str, Any], side: str, refs: References) -> str | None:
@@ -331,21 +352,26 @@ def _single_quantity(event: dict[str, Any], name: str) -> tuple[str, int]:
     if len(items) != 1 or items[0][1] is None:
         raise Unmapped(name, "must hold exactly one quantity of one lot class, with its mass")
     uri, grams = items[0]
+    if not isinstance(uri, str):
+        raise Unmapped(f"{name}[0].epcClass", "must be the lot's URI, a string")
     assert grams is not None
-    return str(uri), grams
+    return uri, grams
 
 
 def _grams(item: dict[str, Any], where: str) -> int:
     unit = item.get("uom")
-    if unit not in GRAMS_PER_UNIT:
+    if not isinstance(unit, str) or unit not in GRAMS_PER_UNIT:
         raise Unmapped(f"{where}.uom", f"must be a mass unit: {', '.join(GRAMS_PER_UNIT)}")
-    try:
-        quantity = Decimal(str(item["quantity"]))
-    except ArithmeticError:
-        raise Unmapped(f"{where}.quantity", "must be a number") from None
-    if not quantity.is_finite() or quantity < 0:
-        raise Unmapped(f"{where}.quantity", "must be a non-negative number")
-    return int((quantity * GRAMS_PER_UNIT[unit]).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    quantity = item["quantity"]
+    if isinstance(quantity, bool) or not isinstance(quantity, (int, float, Decimal)):
+        raise Unmapped(f"{where}.quantity", "must be a JSON number")
+    amount = Decimal(str(quantity))
+    grams = amount * GRAMS_PER_UNIT[unit] if amount.is_finite() and 0 <= amount <= MAX_GRAMS else Decimal(-1)
+    if not 0 <= grams <= MAX_GRAMS:
+        raise Unmapped(f"{where}.quantity", f"must be a mass from 0 to {format_kg(MAX_GRAMS)} kg")
+    if unit != "LBR" and grams != grams.to_integral_value():
+        raise Unmapped(f"{where}.quantity", "must be whole grams: the ledger weighs to the gram")
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))  # pounds: to the nearest gram
 
 
 def _business_transactions(event: dict[str, Any]) -> list[Any]:
@@ -383,6 +409,42 @@ def _transport_reference(event: dict[str, Any]) -> str:
         if isinstance(item, dict) and _step(item.get("type")).removeprefix(CBV + "BTT-") in ("bol", "desadv"):
             return str(item.get("bizTransaction"))[:200]
     raise Unmapped("sl:transportReference", "a shipment names its transport document (or a bol business transaction)")
+
+
+MAX_DEPTH = 32  # as the write interface: deeper events are refused before anything recurses into them
+
+
+def too_deep(value: Any) -> bool:
+    """Return whether `value` nests arrays and objects deeper than MAX_DEPTH (found without recursion)."""
+    level = [value]
+    for _ in range(MAX_DEPTH + 1):
+        level = [item for node in level if isinstance(node, (dict, list))
+                 for item in (node.values() if isinstance(node, dict) else node)]
+        if not level:
+            return False
+    return True
+
+
+def in_sl_spelling(value: Any, namespaces: dict[str, str]) -> Any:
+    """Return an event with the ledger's members spelled `sl:`, whatever prefix (or whole IRI) its document uses.
+
+    A document that binds `sl` to another namespace has those members renamed to their IRIs, so none is read as ours.
+    """
+    ours = {prefix for prefix, uri in namespaces.items() if uri == NAMESPACE}
+
+    def spelled(key: str) -> str:
+        prefix, colon, local = key.partition(":")
+        if colon and prefix in ours:
+            return "sl:" + local
+        if key.startswith(NAMESPACE):
+            return "sl:" + key.removeprefix(NAMESPACE)
+        return namespaces[prefix] + local if colon and prefix == "sl" else key
+
+    if isinstance(value, dict):
+        return {spelled(key): in_sl_spelling(item, namespaces) for key, item in value.items()}
+    if isinstance(value, list):
+        return [in_sl_spelling(item, namespaces) for item in value]
+    return value
 
 
 def check_document(document: Any) -> tuple[list[Any], dict[str, str]]:

@@ -49,6 +49,9 @@ def digital_link_of_urn(urn: str) -> str | None:
 
 
 def _urn_key(scheme: str, prefix: str, reference: str, extra: str | None) -> str | None:
+    digits = prefix if scheme == "giai" else prefix + reference  # only an asset reference may hold letters
+    if re.fullmatch("[0-9]*", digits) is None:
+        return None
     def keyed(body: str) -> str:
         return body + check_digit(body)
     if scheme in ("sgtin", "lgtin") and reference:
@@ -82,7 +85,11 @@ def constrained_digital_link(uri: str) -> str | None:
     """
     if KEY_SEGMENT.search(uri) is None:  # most URIs (a lot's, a party's): no GS1 key, nothing to parse
         return None
-    segments = [unquote(segment) for segment in urlsplit(uri).path.split("/")]
+    try:
+        path = urlsplit(uri).path
+    except ValueError:  # not a URI at all (an unclosed IPv6 host)
+        return None
+    segments = [unquote(segment) for segment in path.split("/")]
     for position in range(1, len(segments) - 1):
         key = segments[position]
         if key not in PRIMARY_KEYS or not _fits(key, segments[position + 1]):

@@ -1,18 +1,20 @@
 """An EPCIS import run: a document's events in order, each signed by the importing party or found in the ledger.
 
-The submission id of an event is `epcis-` and its CBV 2.0 event hash (of the
-event as given, without its eventID), so importing the same document again
-appends nothing: the server answers each event it holds as a replay (same
-party, type and body under the id), with the ids it made. Events go in
-batches of consecutive events; an event that needs an id the batch being
-built will make is held until that batch is answered. An event another party
-must sign is looked up by its submission id: if that party imported it, its
-ids are learnt; if not, it is reported as left to that party.
+The submission id of an event is `<party>:epcis-` and its CBV 2.0 event hash
+(of the event as given, without its eventID), an id only that party may use
+(format.md 3.4), so importing the same document again appends nothing: the
+server answers each event it holds as a replay (same party, type and body
+under the id), with the ids it made. Events go in batches; an event that needs
+an id the batch being built will make is held until that batch is answered,
+and outcomes come out in document order. An event another party must sign is
+looked up by that party's submission id: if that party imported it, its ids
+are learnt; if not, it is reported as left to that party.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +23,8 @@ from typing import Any
 from ledger.entries import format_time
 from ledger.entry_types import lookup
 from ledger.epcis_hash import UnhashableEvent, event_hash
-from ledger.epcis_import import Mapped, References, Unmapped, check_document, document_field, made_by, read_event
+from ledger.epcis_import import (MAX_DEPTH, Mapped, References, Unmapped, check_document, document_field,
+                                 in_sl_spelling, made_by, read_event, too_deep)
 
 from ..client import ClientError, LedgerClient
 from .run import ALREADY, IMPORTED, NOT_TRIED, REFUSED, VALID, ImportStopped, envelope
@@ -55,66 +58,70 @@ class _Pending:
 class EpcisImport:
     """Imports one EPCIS document as the client's party."""
 
-    def __init__(self, client: LedgerClient, document: Any, *, glns: dict[str, str], batch_size: int = 100) -> None:
+    def __init__(self, client: LedgerClient, document: Any, *, parties: dict[str, str], batch_size: int = 100) -> None:
+        """`parties` names the party ids of URIs another system uses for parties (a GLN's Digital Link)."""
         self.client, self.batch_size = client, batch_size
         self.events, self.namespaces = check_document(document)
-        self.refs = References(client.origin, glns=dict(glns),
+        self.refs = References(client.origin, parties=dict(parties),
                                made_here={uri: number for number, event in enumerate(self.events, start=1)
                                           for uri in made_by(event)})
 
     def outcomes(self, *, dry_run: bool = False) -> Iterator[EventOutcome]:
         """Yield every event's outcome, in document order, importing as it goes (nothing when `dry_run`)."""
         pending: list[_Pending] = []
+        unreported: deque[EventOutcome] = deque()  # in document order; those from the first pending event on wait
         for number, event in enumerate(self.events, start=1):
             outcome = EventOutcome(number, REFUSED)
-            try:
-                outcome.event_hash = event_hash({k: v for k, v in event.items() if k != "eventID"}, self.namespaces)
-            except (UnhashableEvent, AttributeError) as error:
-                yield _unmapped(outcome, getattr(error, "field", "event"), getattr(error, "rule", "must be an object"))
-                continue
-            outcome.submission_id = "epcis-" + outcome.event_hash.split(";", 1)[1][:64]
-            mapped, sent = self._read(event, pending, dry_run)
-            yield from sent
-            if isinstance(mapped, Unmapped):
-                yield from self._flushed(pending, dry_run)
-                yield _unmapped(outcome, mapped.field, mapped.rule)
-                continue
-            outcome.entry_type, outcome.actor = mapped.entry_type, mapped.actor
-            outcome.note = "; ".join(f"{path} ignored: no ledger field" for path in mapped.ignored)
-            if mapped.actor != self.client.party_id:
-                yield from self._flushed(pending, dry_run)
-                yield self._elsewhere(outcome, mapped)
-                continue
-            pending.append(_Pending(outcome, mapped))
-            if len(pending) >= self.batch_size:
-                yield from self._flushed(pending, dry_run)
-        yield from self._flushed(pending, dry_run)
+            unreported.append(outcome)
+            self._decide(outcome, event, pending, dry_run)
+            yield from _ready(unreported, pending)
+        self._flush(pending, dry_run)
+        yield from _ready(unreported, pending)
 
-    def _read(self, event: Any, pending: list[_Pending], dry_run: bool
-              ) -> tuple[Mapped | Unmapped, list[EventOutcome]]:
-        """Return the event mapped (or why not) and the outcomes of the pending batch if it had to be sent first.
+    def _decide(self, outcome: EventOutcome, event: Any, pending: list[_Pending], dry_run: bool) -> None:
+        """Map one event: refuse it, look it up (another party's), or add it to the pending batch."""
+        if too_deep(event):
+            return _unmapped(outcome, "event", f"nests arrays or objects deeper than {MAX_DEPTH} levels")
+        try:
+            outcome.event_hash = event_hash({key: value for key, value in event.items() if key != "eventID"}
+                                            if isinstance(event, dict) else event, self.namespaces)
+        except UnhashableEvent as error:
+            return _unmapped(outcome, error.field, error.rule)
+        mapped = self._read(in_sl_spelling(event, self.namespaces), pending, dry_run)
+        if isinstance(mapped, Unmapped):
+            return _unmapped(outcome, mapped.field, mapped.rule)
+        outcome.entry_type, outcome.actor = mapped.entry_type, mapped.actor
+        outcome.submission_id = f"{mapped.actor}:epcis-{outcome.event_hash.split(';', 1)[1][:56]}"
+        outcome.note = "; ".join(f"{path} ignored: no ledger field" for path in mapped.ignored)
+        if mapped.actor != self.client.party_id:
+            return self._elsewhere(outcome, mapped)
+        pending.append(_Pending(outcome, mapped))
+        if len(pending) >= self.batch_size:
+            self._flush(pending, dry_run)
+
+    def _read(self, event: Any, pending: list[_Pending], dry_run: bool) -> Mapped | Unmapped:
+        """Return the event mapped, or why not.
 
         An event naming an id the pending batch will make cannot be read until
-        that batch is answered.
+        that batch is answered: it is sent, and the event read again.
         """
         try:
-            return read_event(event, self.refs, self.client.party_id), []
+            return read_event(event, self.refs, self.client.party_id)
         except Unmapped as error:
             if not pending:
-                return error, []
-        sent = list(self._flushed(pending, dry_run))
+                return error
+        self._flush(pending, dry_run)
         try:
-            return read_event(event, self.refs, self.client.party_id), sent
+            return read_event(event, self.refs, self.client.party_id)
         except Unmapped as error:
-            return error, sent
+            return error
 
-    def _flushed(self, pending: list[_Pending], dry_run: bool) -> Iterator[EventOutcome]:
+    def _flush(self, pending: list[_Pending], dry_run: bool) -> None:
         if pending:
-            batch = list(pending)
+            self._send(list(pending), dry_run)
             pending.clear()
-            yield from self._send(batch, dry_run)
 
-    def _send(self, batch: list[_Pending], dry_run: bool) -> list[EventOutcome]:
+    def _send(self, batch: list[_Pending], dry_run: bool) -> None:
         """Send a batch (skip mode), again for what the server did not try; learn the ids each event made."""
         todo = batch
         while todo:
@@ -143,28 +150,32 @@ class EpcisImport:
                     if refused and item.outcome.field != refused:
                         item.outcome.rule += f" ({refused})"
             todo = retry
-        return [item.outcome for item in batch]
 
-    def _elsewhere(self, outcome: EventOutcome, mapped: Mapped) -> EventOutcome:
-        """Return the outcome of another party's event: found in the ledger under its id, or left to that party."""
+    def _elsewhere(self, outcome: EventOutcome, mapped: Mapped) -> None:
+        """Decide the outcome of another party's event: found in the ledger under its id, or left to that party."""
         try:
             entry = self.client.get(f"/v1/submissions/{outcome.submission_id}")
         except ClientError as error:
             if error.status != 404:
                 raise ImportStopped(f"cannot look up {outcome.submission_id}: {error}") from None
             outcome.status, outcome.rule = LEFT, f"{mapped.actor} signs this event: import the document as that party"
-            return outcome
+            return
         submission = entry["submission"]
         if (submission["party"], submission["type"], submission["body"]) != (mapped.actor, mapped.entry_type,
                                                                              mapped.body):
             outcome.field, outcome.rule = "submission_id", "the ledger holds a different entry under this event's id"
-            return outcome
+            return
         outcome.status, outcome.index = ALREADY, entry["index"]
         outcome.result = lookup(mapped.entry_type).result(entry["index"], mapped.body)
         self.refs.learn(mapped, outcome.result)
-        return outcome
 
 
-def _unmapped(outcome: EventOutcome, field_name: str, rule: str) -> EventOutcome:
+def _ready(unreported: deque[EventOutcome], pending: list[_Pending]) -> Iterator[EventOutcome]:
+    """Yield (and drop) the outcomes before the first event still waiting in the pending batch."""
+    waiting = pending[0].outcome.number if pending else None
+    while unreported and unreported[0].number != waiting:
+        yield unreported.popleft()
+
+
+def _unmapped(outcome: EventOutcome, field_name: str, rule: str) -> None:
     outcome.status, outcome.field, outcome.rule = UNMAPPED, field_name, rule
-    return outcome

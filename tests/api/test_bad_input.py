@@ -367,6 +367,20 @@ def test_a_reused_submission_id_with_another_body_is_a_409_problem(operator, log
     _assert_client_problem(failure, 409, "submission.submission_id")
 
 
+def test_a_submission_id_scoped_to_another_party_is_a_422_problem(client, operator, genesis, log_unchanged):
+    submission = {**operator.signed("party.register", _registration())["submission"],
+                  "submission_id": "rotterdam-metals:epcis-4f1c"}
+    with log_unchanged():
+        response = _post(client, "/v1/parties", json.dumps(_signed_by(operator, submission)).encode(),
+                         genesis.operator_token)
+    _assert_problem(response, 422, "submission.submission_id")
+
+
+def test_a_party_may_use_a_submission_id_scoped_to_itself(operator):
+    answer = operator.submit("/v1/parties", "party.register", _registration(), submission_id="operator:reg-2026-11")
+    assert answer["index"] >= 1
+
+
 def test_a_write_without_a_token_is_a_401_problem(client, operator, log_unchanged):
     data = json.dumps(operator.signed("party.register", _registration())).encode()
     with log_unchanged():

@@ -12,7 +12,7 @@ from api.client import LedgerClient
 from api.demo import GLNS, PARTIES, load_demo
 from api.importing.epcis_run import LEFT, UNMAPPED, EpcisImport
 from api.importing.run import ALREADY, IMPORTED
-from ledger import epcis
+from ledger import epcis, gs1
 from ledger.config import Settings
 from ledger.genesis import initialise, open_log
 from ledger.signing import Signer
@@ -23,7 +23,7 @@ from tests.conftest import ORIGIN, seeded_signer
 from tests.epcis_checks import EXAMPLES, example
 from tests.yard_files import read_csv
 
-GLN_PARTIES = {gln: party for party, gln in GLNS.items()}
+GLN_PARTIES = {gs1.party_uri(gln): party for party, gln in GLNS.items()}
 GLN_OPTIONS = [f"{gln}={party}" for party, gln in GLNS.items()]
 CANNOT_KEEP = ("eventID", "recordTime", "eventTime", "sl:ledgerEntry")  # ids and times a new ledger makes anew
 
@@ -70,7 +70,7 @@ def import_as_every_party(members, document, rounds=3):
     for _ in range(rounds):
         imported = 0
         for party in members.values():
-            for outcome in EpcisImport(party, document, glns=GLN_PARTIES).outcomes():
+            for outcome in EpcisImport(party, document, parties=GLN_PARTIES).outcomes():
                 if outcome.status != LEFT or outcome.number not in outcomes:
                     outcomes[outcome.number] = outcome
                 imported += outcome.status == IMPORTED
@@ -128,7 +128,7 @@ def test_importing_the_same_document_again_appends_nothing(members, demo_documen
 
 
 def test_an_event_another_party_must_sign_is_left_to_it_and_named(members, demo_document):
-    outcomes = list(EpcisImport(members["ijmuiden-steel"], demo_document, glns=GLN_PARTIES).outcomes())
+    outcomes = list(EpcisImport(members["ijmuiden-steel"], demo_document, parties=GLN_PARTIES).outcomes())
     left = [outcome for outcome in outcomes if outcome.status == LEFT]
     assert left and all(outcome.actor != "ijmuiden-steel" for outcome in left)
     assert "import the document as that party" in left[0].rule
@@ -142,7 +142,7 @@ def test_an_event_another_party_must_sign_is_left_to_it_and_named(members, demo_
     ("ErrorDeclarationAndCorrectiveEvent.jsonld", "errorDeclaration"),
 ])
 def test_a_gs1_example_using_what_the_mapping_does_not_cover_is_refused_event_by_event(members, name, field):
-    outcomes = list(EpcisImport(members["rotterdam-metals"], example(name), glns={}).outcomes())
+    outcomes = list(EpcisImport(members["rotterdam-metals"], example(name), parties={}).outcomes())
     assert outcomes and all(outcome.status == UNMAPPED for outcome in outcomes)
     assert outcomes[0].field == field and outcomes[0].rule
 
@@ -178,3 +178,64 @@ def test_a_file_that_is_not_an_epcis_document_is_refused_without_a_traceback(mem
     result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source))
     assert result.exit_code == 1
     assert "must hold an EPCISDocument" in result.output and "Traceback" not in result.output
+
+
+def own_registrations(demo_document, party_id="rotterdam-metals"):
+    return [event for event in demo_document["epcisBody"]["eventList"] if event.get("bizStep") == "commissioning"
+            and event["sl:ledgerEntry"]["sl:submitter"].endswith(f"/parties/{party_id}")]
+
+
+def document_of(demo_document, events):
+    return {**demo_document, "epcisBody": {"eventList": events}}
+
+
+def test_events_not_mapped_between_a_partys_own_do_not_break_its_batch(members, demo_document, monkeypatch):
+    aggregation = example("Example_9.6.3-AggregationEvent.jsonld")["epcisBody"]["eventList"][0]
+    events = [item for event in own_registrations(demo_document)[:4] for item in (event, aggregation)]
+    posted = []
+    monkeypatch.setattr(LedgerClient, "post", lambda self, path, payload, post=LedgerClient.post: (
+        posted.append(path), post(self, path, payload))[1])
+    outcomes = list(EpcisImport(members["rotterdam-metals"], document_of(demo_document, events),
+                                parties=GLN_PARTIES).outcomes())
+    assert posted == ["/v1/batches"]
+    assert [(outcome.number, outcome.status) for outcome in outcomes] == [
+        (number, IMPORTED if number % 2 else UNMAPPED) for number in range(1, 9)]
+
+
+def test_an_events_submission_id_is_scoped_to_the_party_that_signs_it(members, demo_document):
+    (outcome,) = EpcisImport(members["rotterdam-metals"], document_of(demo_document, own_registrations(demo_document)[:1]),
+                             parties=GLN_PARTIES).outcomes()
+    assert outcome.submission_id.startswith("rotterdam-metals:epcis-")
+    assert outcome.submission_id.removeprefix("rotterdam-metals:epcis-") in outcome.event_hash
+
+
+def test_an_event_nested_too_deeply_is_not_mapped_and_the_rest_are_imported(members, demo_document):
+    (registration,) = own_registrations(demo_document)[:1]
+    deep: list = []
+    for _ in range(40):
+        deep = [deep]
+    nested = {**registration, "ilmd": {**registration["ilmd"], "sl:notes": deep}}
+    outcomes = list(EpcisImport(members["rotterdam-metals"], document_of(demo_document, [nested, registration]),
+                                parties=GLN_PARTIES).outcomes())
+    assert [(outcome.status, outcome.field) for outcome in outcomes] == [(UNMAPPED, "event"), (IMPORTED, "")]
+
+
+def test_a_file_nested_beyond_what_json_can_read_is_refused_without_a_traceback(members, scrapledger, tmp_path):  # noqa: F811
+    source = tmp_path / "hostile.jsonld"
+    source.write_text("[" * 100_000, encoding="utf-8")
+    result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source))
+    assert result.exit_code == 1
+    assert "nests arrays or objects too deeply" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--gln", "8712345000004"], "give GLN=PARTY"),
+    (["--gln", "8712345000004=a", "--gln", "8712345000004=b"], "8712345000004 is given twice"),
+    (["--gln", "8712345000005=ijmuiden-steel"], "8712345000005 is not a GLN"),
+])
+def test_a_malformed_party_option_is_refused_naming_what_is_wrong(members, scrapledger, tmp_path, options,  # noqa: F811
+                                                                   message):
+    source = tmp_path / "events.jsonld"
+    source.write_text('{"type": "EPCISDocument"}', encoding="utf-8")
+    result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source), *options)
+    assert result.exit_code == 2 and message in result.output

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from ledger import epcis
 from ledger.epcis_hash import UnhashableEvent, event_hash, namespaces_of, pre_hash, pre_hash_pieces
 from ledger.gs1 import constrained_digital_link, digital_link_of_urn, is_gln
 from tests.epcis_checks import as_the_generator_orders, example, generator_pre_hashes
@@ -120,3 +121,28 @@ def test_an_unknown_plain_field_is_refused():
     with pytest.raises(UnhashableEvent) as refused:
         pre_hash(shipped(truck="NL-44"), SL)
     assert refused.value.field == "truck"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59.9999Z"])
+def test_a_time_outside_the_calendar_in_utc_is_refused_naming_the_field(moment):
+    with pytest.raises(UnhashableEvent) as refused:
+        event_hash(shipped(eventTime=moment), SL)
+    assert refused.value.field == "eventTime"
+
+
+def test_an_epc_urn_whose_company_prefix_is_not_digits_has_no_digital_link():
+    assert digital_link_of_urn("urn:epc:class:lgtin:abc.def.1") is None
+    with pytest.raises(UnhashableEvent):
+        event_hash(shipped(quantityList=[{"epcClass": "urn:epc:class:lgtin:abc.def.1", "quantity": 1}]), SL)
+
+
+def test_a_uri_that_cannot_be_parsed_is_hashed_as_given():
+    assert constrained_digital_link("https://[::1/01/09506000134352") is None
+
+
+def test_an_extension_named_by_a_whole_iri_is_hashed_as_the_reference_implementation_does():
+    event = shipped(**{"https://ns.example.com/epcis/baleNumber": "B-42"})
+    document = {"@context": [*epcis.CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2026-03-02T08:00:00Z", "epcisBody": {"eventList": [event]}}
+    assert "https://ns.example.com/epcis/baleNumber=B-42" in pre_hash_pieces(event, SL)
+    assert as_the_generator_orders(pre_hash_pieces(event, SL)) == generator_pre_hashes(document)[0]
