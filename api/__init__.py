@@ -39,11 +39,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = LedgerApi(app)
     docs.register(app)
 
-    from .blueprints import audit, batches, declarations, health, log, lots, parties
+    from .blueprints import audit, batches, claims, declarations, health, log, lots, parties
 
     app.register_blueprint(health.bp)
     app.before_request(authenticate)
-    for blueprint in (parties.bp, lots.bp, batches.bp, declarations.bp, audit.bp, log.bp):
+    for blueprint in (parties.bp, lots.bp, batches.bp, declarations.bp, claims.bp, audit.bp, log.bp):
         api.register_blueprint(blueprint)
     pages.register(app)
     return app

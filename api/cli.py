@@ -217,7 +217,7 @@ main.add_command(audit)
 main.add_command(import_group)
 
 
-from . import client_cli, demo  # noqa: E402  (these modules never import cli, so no cycle)
+from . import claims_cli, client_cli, demo  # noqa: E402  (these modules never import cli, so no cycle)
 
-for command in (*client_cli.COMMANDS, demo.command):
+for command in (*client_cli.COMMANDS, *claims_cli.COMMANDS, demo.command):
     main.add_command(command)

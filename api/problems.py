@@ -25,6 +25,7 @@ STATUS: dict[type[errors.LedgerError], int] = {
     errors.LotNotFound: 404,
     errors.TransferNotFound: 404,
     errors.DeclarationNotFound: 404,
+    errors.AccountNotFound: 404,
     errors.NotHolder: 403,
     errors.MassImbalance: 422,
     errors.SubmissionConflict: 409,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from . import composition
+from . import claim_accounts, composition
 from .entry_type import Applied, EntryType
 from .errors import InvalidInput, NotAuthorised, PartyNotFound, TransferClosed, TransferNotFound
 from .lots import describe, held_lot, listing, may_read_everything
@@ -94,6 +94,10 @@ def apply_receive(tx: WriteTx, entry: Applied) -> None:
     tx.update_lot(lot, status="active", open_transfer=None, holder=entry.actor, mass_g=weighed,
                   owner=entry.actor if transfer.transfers_ownership else lot.owner,
                   composition=makeup.categories, origins=makeup.origins, discrepancy=lot.discrepancy or flagged)
+    claim_accounts.withdraw(tx, transfer.sender, lot.lot_id, entry)
+    received = tx.lot(lot.lot_id)
+    assert received is not None
+    claim_accounts.credit(tx, received, entry)
 
 
 def apply_reject(tx: WriteTx, entry: Applied) -> None:

@@ -31,6 +31,7 @@ from .validation import exact_fields, text
 
 ISSUE, WITHDRAW, CERTIFY = "declaration.issue", "declaration.withdraw", "party.certificate"
 SHARE = re.compile(r"(0(\.[0-9]{1,6})?|1(\.0{1,6})?)\Z")
+CHAINS_OF_CUSTODY = ("controlled_blending", "mass_balance")  # what a share is judged against (docs/chain-of-custody.md)
 CERTIFICATE_KINDS = ("end_of_waste_qms", "iso_14001", "iso_9001", "rmap", "asi_coc", "other")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
@@ -54,13 +55,14 @@ def parse_share(value: Any, field: str) -> Fraction:
 def check_issue(body: dict[str, Any]) -> None:
     """Return if `body` is a well-formed declaration."""
     exact_fields(body, ("lot_id", "recipient", "mass_kg", "material_family", "consumer_stage", "recycled_share",
-                        "post_consumer_share", "origin_countries", "no_high_risk_origin"),
+                        "post_consumer_share", "origin_countries", "no_high_risk_origin", "chain_of_custody"),
                  ("grade", "end_of_waste", "statement"))
     text(body, "lot_id", max_length=64)
     text(body, "recipient", max_length=63)
     parse_kg(body["mass_kg"], "body.mass_kg")
     scrap_codes.choice(body["material_family"], scrap_codes.MATERIAL_FAMILIES, "body.material_family")
     scrap_codes.choice(body["consumer_stage"], scrap_codes.CONSUMER_STAGES, "body.consumer_stage")
+    scrap_codes.choice(body["chain_of_custody"], CHAINS_OF_CUSTODY, "body.chain_of_custody")
     recycled = parse_share(body["recycled_share"], "body.recycled_share")
     if parse_share(body["post_consumer_share"], "body.post_consumer_share") > recycled:
         raise InvalidInput("body.post_consumer_share", "cannot exceed the recycled share")

@@ -7,11 +7,11 @@ recipe for adding an entry type is in docs/entry-types.md.
 
 from __future__ import annotations
 
-from . import custody, declarations, lots, parties, transformations
+from . import claims, custody, declarations, lots, parties, transformations
 from .entry_type import EntryType
 from .errors import InvalidInput
 
-MODULES = (parties, lots, custody, transformations, declarations)
+MODULES = (parties, lots, custody, transformations, declarations, claims)
 REGISTRY: dict[str, EntryType] = {kind.name: kind for module in MODULES for kind in module.ENTRY_TYPES}
 
 

@@ -154,6 +154,21 @@ class DeclarationWithdrawn(Conflict):
     title = "declaration withdrawn"
 
 
+class AccountNotFound(LedgerError):
+    """No mass-balance account has this id (for this caller)."""
+
+    title = "account not found"
+
+
+class ClaimRefused(Conflict):
+    """A mass-balance rule refuses the entry: an overdrawn account, a closed period, a lot beyond its mass..."""
+
+    title = "claim refused"
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}", field=field, rule=rule)
+
+
 class ProofError(LedgerError):
     """A Merkle proof or its parameters are malformed."""
 

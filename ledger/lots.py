@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import composition, scrap_codes
+from . import claim_accounts, composition, scrap_codes
 from .entry_type import Applied, EntryType
 from .errors import InvalidInput, LotConsumed, LotInTransit, LotNotFound, NotHolder
 from .masses import format_kg, parse_kg
@@ -94,10 +94,12 @@ def apply_register(tx: WriteTx, entry: Applied) -> None:
     attributes, net = entry.checked or _registration(entry.body)
     makeup = composition.registered(attributes["consumer_stage"], attributes["origin"]["country"], net)
     new_id = lot_id(entry.index)
-    tx.insert_lot(LotRecord(new_id, entry.index, entry.actor, entry.recorded_at, "registered", entry.actor,
-                            entry.actor, "active", net, attributes["material_family"], attributes["consumer_stage"],
-                            attributes, makeup.categories, makeup.origins))
+    lot = LotRecord(new_id, entry.index, entry.actor, entry.recorded_at, "registered", entry.actor, entry.actor,
+                    "active", net, attributes["material_family"], attributes["consumer_stage"], attributes,
+                    makeup.categories, makeup.origins)
+    tx.insert_lot(lot)
     tx.grant_access(new_id, entry.actor)
+    claim_accounts.credit(tx, lot, entry)
 
 
 def register_result(index: int, body: dict[str, Any]) -> dict[str, Any]:

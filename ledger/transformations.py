@@ -8,9 +8,10 @@ shares, origin countries) is drawn from the pooled inputs, never typed in.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
-from . import composition
+from . import claim_accounts, composition
 from .entry_type import Applied, EntryType
 from .errors import InvalidInput, MassImbalance
 from .lots import check_description, held_lot, lot_id
@@ -89,6 +90,7 @@ def apply_transform(tx: WriteTx, entry: Applied) -> None:
     owner = owners.pop() if len(owners) == 1 else entry.actor
     makeups = composition.drawn((composition.Makeup(lot.composition, lot.origins) for lot in inputs), added, masses)
     tx.consume_lots([lot.lot_id for lot in inputs], entry.index)
+    claim_accounts.convert(tx, inputs, Fraction(output_g, input_g + added), entry)
     for number, (attributes, grams, makeup) in enumerate(zip(described, masses, makeups, strict=True), start=1):
         made = lot_id(entry.index, number)
         tx.insert_lot(LotRecord(made, entry.index, entry.actor, entry.recorded_at, body["kind"], entry.actor, owner,

@@ -13,6 +13,7 @@ from typing import Any
 from fractions import Fraction
 
 from .cahra import HighRiskList
+from .claim_accounts import allocations_to, content
 from .composition import Makeup
 from .declarations import parse_share
 from .entries import Entry
@@ -21,6 +22,7 @@ from .masses import format_kg, parse_kg, share
 from .store import Ancestry, DeclarationRecord, LotRecord, ReadTx, TransferRecord
 
 ORDER = {"pass": 0, "warn": 1, "fail": 2}
+SHARES = (("recycled_share", "recycled", "recycled"), ("post_consumer_share", "post-consumer", "post_consumer"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +53,20 @@ def run_checks(tx: ReadTx, declaration: DeclarationRecord, policy: Policy) -> li
     lot = next(item for item in ancestry.lots if item.lot_id == declaration.lot_id)
     body = declaration.body
     makeup = Makeup(lot.composition, lot.origins)
+    if body["chain_of_custody"] == "mass_balance":
+        shares = [_claimed_share(tx, field, label, characteristic, body, lot)
+                  for field, label, characteristic in SHARES]
+    else:
+        shares = [_share(field, label, Fraction(content(lot, characteristic), makeup.mass), body, lot)
+                  for field, label, characteristic in SHARES]
+        shares.append(_home_scrap(body, makeup, ancestry))
     return [
         _withdrawn(declaration),
         _signature(tx, declaration),
         _custody(declaration, lot, ancestry.transfers),
         _mass(body, lot, ancestry.transfers, policy.tolerance),
         _material(body, lot),
-        _share("recycled_share", "recycled", Fraction(makeup.recycled, makeup.mass), body, lot),
-        _share("post_consumer_share", "post-consumer",
-               Fraction(makeup.categories.get("post_consumer", 0), makeup.mass), body, lot),
-        _home_scrap(body, makeup, ancestry),
+        *shares,
         _origins(body, ancestry),
         _high_risk(body, ancestry, policy.high_risk),
         _transfers(declaration, ancestry, policy.flagged_transfers),
@@ -148,6 +154,23 @@ def _share(field: str, label: str, computed: Fraction, body: dict[str, Any], lot
                      "the inputs.", (lot.created_entry,))
     return Check(field, "pass", f"Declared {label} share {body[field]} does not exceed the computed {shown}.",
                  (lot.created_entry,))
+
+
+def _claimed_share(tx: ReadTx, field: str, label: str, characteristic: str, body: dict[str, Any],
+                   lot: LotRecord) -> Check:
+    """Judge a share declared under mass balance against the grams allocated to the lot, citing the credit behind them."""
+    declared = parse_share(body[field], field)
+    allocations = allocations_to(tx, lot.lot_id, characteristic)
+    grams = sum(movement.grams for movement in allocations)
+    shown = share(grams, lot.mass_g)
+    cited = tuple(sorted({movement.entry_index for movement in allocations} | {
+        movement.entry_index for allocation in allocations for movement in tx.movements(allocation.account_id)
+        if movement.kind == "converted" and movement.period == allocation.period}))
+    if declared > Fraction(grams, lot.mass_g):
+        return Check(field, "fail", f"Declares a {label} share of {body[field]} under mass balance, above the {shown} "
+                     f"allocated to the lot ({format_kg(grams)} kg).", cited or (lot.created_entry,))
+    return Check(field, "pass", f"Declared {label} share {body[field]} under mass balance does not exceed the {shown} "
+                 f"allocated to the lot ({format_kg(grams)} kg of account credit).", cited or (lot.created_entry,))
 
 
 def _home_scrap(body: dict[str, Any], makeup: Makeup, ancestry: Ancestry) -> Check:

@@ -68,7 +68,7 @@ def declaration_body(lot_id: str, recipient: str, **overrides: Any) -> dict[str,
     body: dict[str, Any] = {
         "lot_id": lot_id, "recipient": recipient, "mass_kg": "24380", "material_family": "ferrous",
         "consumer_stage": "post_consumer", "recycled_share": "1", "post_consumer_share": "1",
-        "origin_countries": ["NL"], "no_high_risk_origin": True,
+        "origin_countries": ["NL"], "no_high_risk_origin": True, "chain_of_custody": "controlled_blending",
     }
     body.update(overrides)
     return body

@@ -34,7 +34,8 @@ def new() -> str:
     view = services().read(lambda tx: lots.describe(tx, g.party, request.args.get("lot", "")))
     return render_template("declaration_new.html", lot=LotSchema().dump(view),
                            codes={"materials": scrap_codes.MATERIAL_FAMILIES, "stages": scrap_codes.CONSUMER_STAGES,
-                                  "regimes": scrap_codes.END_OF_WASTE_REGIMES})
+                                  "regimes": scrap_codes.END_OF_WASTE_REGIMES,
+                                  "chains_of_custody": declarations.CHAINS_OF_CUSTODY})
 
 
 @bp.get("/declarations/<declaration_id>")

@@ -229,5 +229,43 @@ class AuditJobRow(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-PROJECTION_TABLES = ("certificates", "declarations", "lot_access", "lot_edges", "lot_origins", "transfers", "transformations", "lots",
+class ClaimAccountRow(SQLModel, table=True):
+    """A mass-balance account: one holder's site, material family and characteristic, and its period rule."""
+
+    __tablename__ = "claim_accounts"
+    account_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    entry_index: int = Field(sa_column=Column(BigInteger, nullable=False))
+    holder: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    site: str = Field(sa_column=Column(String(64), nullable=False))
+    material_family: str = Field(sa_column=Column(String(32), nullable=False))
+    characteristic: str = Field(sa_column=Column(String(32), nullable=False))
+    period_rule: str = Field(sa_column=Column(String(8), nullable=False))
+    carry_forward_cap: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    opened_at: str = Field(sa_column=Column(String(32), nullable=False))
+
+
+class ClaimMovementRow(SQLModel, table=True):
+    """One change of an account, by the entry that made it: grams received, converted, lost, allocated..."""
+
+    __tablename__ = "claim_movements"
+    account_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    entry_index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    period: str = Field(sa_column=Column(String(8), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    lot_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    grams: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ClaimPeriodRow(SQLModel, table=True):
+    """A closed period of an account and its statement (canonical JSON)."""
+
+    __tablename__ = "claim_periods"
+    account_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    period: str = Field(sa_column=Column(String(8), primary_key=True))
+    closed_entry: int = Field(sa_column=Column(BigInteger, nullable=False))
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+
+
+PROJECTION_TABLES = ("claim_periods", "claim_movements", "claim_accounts", "certificates", "declarations", "lot_access", "lot_edges", "lot_origins", "transfers", "transformations", "lots",
                      "party_keys", "parties")

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel, col
 
 from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
+from .claims_tx import ClaimReads, ClaimWrites
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
 from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord, remember
@@ -116,7 +117,7 @@ _FRONTIER = ("WITH RECURSIVE head(size) AS (SELECT max(idx) + 1 FROM entries),"
              " AND tree_nodes.level = levels.level AND tree_nodes.idx = (head.size >> levels.level) - 1")
 
 
-class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads):
+class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads, ClaimReads):
     """Read access inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -228,7 +229,7 @@ class ReadTx(LotReads, AncestryJson, DeclarationReads, AuditReads, SessionReads)
         return None if row is None else str(row[0])
 
 
-class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites):
+class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites, ClaimWrites):
     """The serialised writer's transaction: appends and projection updates.
 
     Parties, keys, lots, transfers and meta values read here are remembered

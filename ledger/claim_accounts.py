@@ -1,0 +1,115 @@
+"""Mass-balance bookkeeping: what each custody change and transformation does to the holder's accounts.
+
+An account (party × site × material family × characteristic) holds grams in
+two places. *In stock*: the recycled (or post-consumer) grams of lots that
+came into the holder's custody — registered or received — and are not yet
+processed; they are tied to their lot. *Available*: grams that processing
+turned into usable credit, which allocations draw on. Processing a credited
+lot converts its grams in the proportion of the transformation's yield; the
+rest is lost. A credited lot that leaves unprocessed is withdrawn. So every
+lot is credited once per holding, nothing is credited that did not come in,
+and neither place can go below zero.
+
+A lot made by a transformation under a mass-balance account carries no
+physical credit for its next holder, only the grams allocated to it (its
+claim): its physical content already counted at its producer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+
+from . import composition, periods
+from .entry_type import Applied
+from .store import AccountRecord, LotRecord, Movement, ReadTx, WriteTx
+
+CHARACTERISTICS = ("recycled", "post_consumer")
+# kind -> its sign on (in stock, available)
+KINDS = {"received": (1, 0), "converted": (-1, 1), "lost": (-1, 0), "withdrawn": (-1, 0),
+         "allocated": (0, -1), "forfeited": (0, -1)}
+
+
+def content(lot: LotRecord, characteristic: str) -> int:
+    """Return the lot's computed grams of a characteristic (controlled blending: drawn through every step)."""
+    makeup = composition.Makeup(lot.composition, lot.origins)
+    return makeup.recycled if characteristic == "recycled" else lot.composition.get("post_consumer", 0)
+
+
+def allocations_to(tx: ReadTx, lot_id: str, characteristic: str) -> list[Movement]:
+    """Return the allocations of a characteristic to a lot, in log order."""
+    return [movement for movement in tx.lot_movements(lot_id) if movement.kind == "allocated"
+            and (account := tx.account(movement.account_id)) is not None and account.characteristic == characteristic]
+
+
+def claimed(tx: ReadTx, lot_id: str, characteristic: str) -> int:
+    """Return the grams of a characteristic allocated to a lot (its mass-balance claim)."""
+    return sum(movement.grams for movement in allocations_to(tx, lot_id, characteristic))
+
+
+def produced_under_account(tx: ReadTx, lot: LotRecord, characteristic: str) -> bool:
+    """Return whether a transformation made the lot while its maker held an account of its family."""
+    return lot.origin_kind != "registered" and any(
+        account.material_family == lot.material_family and account.characteristic == characteristic
+        and account.entry_index < lot.created_entry for account in tx.accounts(lot.created_by))
+
+
+def creditable(tx: ReadTx, lot: LotRecord, characteristic: str) -> int:
+    """Return what a lot brings to its new holder's account: its claim if made under an account, else its content."""
+    if produced_under_account(tx, lot, characteristic):
+        return min(lot.mass_g, claimed(tx, lot.lot_id, characteristic))
+    return content(lot, characteristic)
+
+
+def credit(tx: WriteTx, lot: LotRecord, entry: Applied) -> None:
+    """Credit a lot that came into the actor's custody (registered or received) to its accounts of its family."""
+    tx.insert_movements([movement(tx, account, entry, "received", lot.lot_id, grams)
+                         for account in _of_family(tx, entry.actor, lot.material_family)
+                         if (grams := creditable(tx, lot, account.characteristic))])
+
+
+def withdraw(tx: WriteTx, former_holder: str, lot_id: str, entry: Applied) -> None:
+    """Withdraw what a lot still holds in stock on its former holder's accounts (it left unprocessed)."""
+    tx.insert_movements([movement(tx, account, entry, "withdrawn", lot_id, left)
+                         for account in tx.accounts(former_holder) if (left := in_stock(tx, account, lot_id))])
+
+
+def convert(tx: WriteTx, inputs: list[LotRecord], yield_: Fraction, entry: Applied) -> None:
+    """Turn the stock of consumed lots into available credit in the transformation's yield; the rest is lost."""
+    for account in tx.accounts(entry.actor):
+        moved: list[Movement] = []
+        for lot in inputs:
+            stock = in_stock(tx, account, lot.lot_id)
+            converted = int(stock * yield_)  # rounded down: never more credit than came through
+            moved += [movement(tx, account, entry, kind, lot.lot_id, grams, seq=len(moved) + offset)
+                      for offset, (kind, grams) in enumerate((("converted", converted), ("lost", stock - converted)))
+                      if grams]
+        tx.insert_movements(moved)
+
+
+def in_stock(tx: ReadTx, account: AccountRecord, lot_id: str) -> int:
+    """Return the grams a lot holds in stock on an account."""
+    return sum(KINDS[movement.kind][0] * movement.grams for movement in tx.movements(account.account_id, lot_id=lot_id))
+
+
+def balances(movements: Iterable[Movement]) -> tuple[int, int]:
+    """Return (in stock, available) after `movements`."""
+    stock = available = 0
+    for movement in movements:
+        signs = KINDS[movement.kind]
+        stock, available = stock + signs[0] * movement.grams, available + signs[1] * movement.grams
+    return stock, available
+
+
+def movement(tx: ReadTx, account: AccountRecord, entry: Applied, kind: str, lot_id: str | None, grams: int,
+             *, seq: int = 0, period: str | None = None) -> Movement:
+    """Return a new movement of an entry on an account (`seq` places it after others not yet written).
+
+    It falls in the entry's period unless `period` is given.
+    """
+    return Movement(account.account_id, entry.index, tx.next_movement(account.account_id, entry.index) + seq,
+                    period or periods.period_of(entry.recorded_at, account.period_rule), kind, lot_id, grams)
+
+
+def _of_family(tx: ReadTx, holder: str, family: str) -> list[AccountRecord]:
+    return [account for account in tx.accounts(holder) if account.material_family == family]
