@@ -21,6 +21,7 @@ import click
 from tqdm import tqdm
 
 from ledger import gs1
+from ledger.epcis_import import PARTY_ID
 
 from .client_cli import CONNECTION_OPTIONS, Connection
 from .importing.epcis_run import UNMAPPED, EpcisImport
@@ -85,7 +86,8 @@ def _import_command(kind: str, summary: str) -> None:
               help="the party a GLN in the document stands for (repeat); this ledger's party URIs need none")
 @click.option("--party-uri", "party_uris", multiple=True, metavar="URI=PARTY",
               help="the party another system's party URI stands for (repeat)")
-@click.option("--dry-run", is_flag=True, help="check every event with the ledger's rules; append nothing")
+@click.option("--dry-run", is_flag=True, help="check the events with the ledger's rules and append nothing (an "
+                                             "event needing a lot or transfer an earlier event makes is refused)")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="where the report goes (default: beside FILE)")
@@ -140,6 +142,8 @@ def _pairs(values: tuple[str, ...], option: str, left: str) -> dict[str, str]:
             raise click.BadParameter(f"{value!r}: give {left}=PARTY", param_hint=option)
         if key in pairs:
             raise click.BadParameter(f"{key} is given twice", param_hint=option)
+        if not PARTY_ID.match(party_id):
+            raise click.BadParameter(f"{party_id} is not a party id: 2 to 63 of a-z 0-9 -", param_hint=option)
         if option == "--gln" and not gs1.is_gln(key):
             raise click.BadParameter(f"{key} is not a GLN: 13 digits with a correct check digit", param_hint=option)
         pairs[key] = party_id

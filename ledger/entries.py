@@ -102,9 +102,6 @@ def check_submission_shape(submission: Any) -> None:
         value = submission[name]
         if not isinstance(value, str) or not ID_PATTERN.match(value):
             raise InvalidInput(f"submission.{name}", "1-128 characters of A-Z a-z 0-9 . _ : - starting alphanumeric")
-    scope, colon, _ = submission["submission_id"].partition(":")
-    if colon and scope != submission["party"]:
-        raise InvalidInput("submission.submission_id", "an id with ':' is the party's own: it begins with its party id")
     if not isinstance(submission["key_id"], str) or not HEX64.match(submission["key_id"]):
         raise InvalidInput("submission.key_id", "must be 64 lowercase hex digits (SHA-256 of the public key)")
     if not isinstance(submission["log"], str) or not submission["log"]:

@@ -43,7 +43,10 @@ class UnhashableEvent(ValueError):
 
 def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
     """Return the event hash ID of `event`, CURIE prefixes resolved through `namespaces` (the document's)."""
-    digest = hashlib.sha256(pre_hash(event, namespaces).encode("utf-8")).hexdigest()
+    try:
+        digest = hashlib.sha256(pre_hash(event, namespaces).encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        raise UnhashableEvent("event", "holds a lone surrogate (an unpaired \\ud800-\\udfff escape): not text") from None
     return f"ni:///sha-256;{digest}?ver=CBV2.0"
 
 
@@ -64,11 +67,17 @@ def _hasher(namespaces: frozenset[tuple[str, str]]) -> _Hasher:
 
 
 def namespaces_of(context: Any) -> dict[str, str]:
-    """Return the prefixes an EPCIS document's `@context` declares inline (its remote contexts add none we use)."""
+    """Return the prefixes an EPCIS document's `@context` declares inline (its remote contexts add none we use).
+
+    A prefix is a term bound to an IRI, directly (`"ex": "https://…"`) or as an expanded term (`{"@id": "https://…"}`).
+    """
     declared: dict[str, str] = {}
     for item in context if isinstance(context, list) else [context]:
         if isinstance(item, dict):
-            declared.update({key: value for key, value in item.items() if isinstance(value, str) and ":" in value})
+            for key, value in item.items():
+                iri = value.get("@id") if isinstance(value, dict) else value
+                if isinstance(iri, str) and ":" in iri:
+                    declared[key] = iri
     return declared
 
 
@@ -112,7 +121,10 @@ class _Hasher:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (int, float, Decimal)):
-            return number(value)
+            try:
+                return number(value)
+            except ArithmeticError:
+                raise UnhashableEvent(name, "is a number too large to write out") from None
         if not isinstance(value, str):
             raise UnhashableEvent(name, "must be a string or a number here")
         return value.strip()

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote
 
 from . import custody, lots, transformations
 from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, camel_case, snake_case
 from .epcis_hash import CBV, namespaces_of
+from .gs1 import constrained_digital_link, digital_link_of_urn
 from .masses import MAX_GRAMS, format_kg
 
-GRAMS_PER_UNIT = {"KGM": Decimal(1000), "GRM": Decimal(1), "TNE": Decimal(1_000_000), "LBR": Decimal("453.59237")}
+GRAMS_PER_UNIT = {"KGM": Fraction(1000), "GRM": Fraction(1), "TNE": Fraction(1_000_000), "LBR": Fraction("453.59237")}
+MAX_DECIMALS = 24
 PARTY_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}\Z")
+CBV_PREFIXES = tuple(f"{CBV}{kind}-" for kind in ("BizStep", "Disp", "SDT", "BTT")) + tuple(
+    f"urn:epcglobal:cbv:{kind}:" for kind in ("bizstep", "disp", "sdt", "btt"))
 INSPECTION = {"sl:result": ("conformant", "non_conformant"), "sl:radiationCheck": ("passed", "failed")}
 
 
@@ -34,6 +39,10 @@ class Unmapped(ValueError):
     def __init__(self, field_name: str, rule: str) -> None:
         super().__init__(f"{field_name}: {rule}")
         self.field, self.rule = field_name, rule
+
+
+class NotYetKnown(Unmapped):
+    """The event names a lot or transfer an earlier event of the document makes, which is not in the ledger yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +74,7 @@ class References:
         if uri in self.lots:
             return self.lots[uri]
         if uri in self.made_here:
-            raise Unmapped(where, f"names the lot event {self.made_here[uri]} makes, which is not in the ledger")
+            raise NotYetKnown(where, f"names the lot event {self.made_here[uri]} makes, which is not in the ledger")
         if uri.startswith(own):
             return uri.removeprefix(own)
         raise Unmapped(where, "names no lot registered by an event imported before it, nor a lot of this ledger")
@@ -76,8 +85,9 @@ class References:
         own = text.removeprefix(f"https://{self.origin}/parties/")
         if own != text and PARTY_ID.match(own):
             return own
-        if text in self.parties:
-            return self.parties[text]
+        canonical = (digital_link_of_urn(text) if text.startswith("urn:epc:") else constrained_digital_link(text))
+        if (canonical or text) in self.parties:  # a pgln URN or a GLN's Digital Link on any domain, as its GLN
+            return self.parties[canonical or text]
         raise Unmapped(where, f"names no party: this ledger's parties are https://{self.origin}/parties/<id>; "
                               "name others' GLNs or URIs with --gln GLN=PARTY or --party-uri URI=PARTY")
 
@@ -229,11 +239,11 @@ def _transformation(event: dict[str, Any], refs: References, actor: str) -> Mapp
     for position, (uri, grams) in enumerate(_quantities(event, "outputQuantityList")):
         if grams is None:
             raise Unmapped(f"outputQuantityList[{position}].quantity", "an output states its mass")
+        if not isinstance(uri, str):
+            raise Unmapped(f"outputQuantityList[{position}].epcClass", "must be the output lot's URI, a string")
         attributes = plain({key: value for key, value in described.get(uri, {}).items() if key != "sl:lot"},
                            f"ilmd.sl:outputs[{position}]", ignored)
         outputs.append({**attributes, "net_mass_kg": format_kg(grams)})
-        if not isinstance(uri, str):
-            raise Unmapped(f"outputQuantityList[{position}].epcClass", "must be the output lot's URI, a string")
         makes[uri] = f"outputs[{position}]"
         output_grams += grams
     losses = event.get("sl:lossesKg")
@@ -302,8 +312,9 @@ def _sl_path(path: str) -> str:
 def _step(value: Any) -> str:
     """Return a CBV value as its bare word (`shipping` for the word, its URI or its URN)."""
     text = value if isinstance(value, str) else ""
-    for prefix in (CBV + "BizStep-", CBV + "Disp-", "urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:"):
-        text = text.removeprefix(prefix)
+    for prefix in CBV_PREFIXES:
+        if text.startswith(prefix):
+            return text.removeprefix(prefix)
     return text
 
 
@@ -323,15 +334,16 @@ def _signer(event: dict[str, Any], refs: References, side: str | None, importer:
 
 
 def _side(event: dict[str, Any], side: str, refs: References) -> str | None:
-    listed = _listed(event, f"{side}List", side).get("possessing_party")
-    return refs.party(listed, f"{side}List") if listed else None
+    listed = _listed(event, f"{side}List", side)
+    party = listed.get("possessing_party") or listed.get("owning_party")
+    return refs.party(party, f"{side}List") if party else None
 
 
 def _listed(event: dict[str, Any], name: str, member: str) -> dict[str, Any]:
     items = event.get(name, [])
     if not isinstance(items, list):
         raise Unmapped(name, "must be a list")
-    return {_step(item.get("type")).removeprefix(CBV + "SDT-"): item.get(member)
+    return {_step(item.get("type")): item.get(member)
             for item in items if isinstance(item, dict)}
 
 
@@ -366,12 +378,19 @@ def _grams(item: dict[str, Any], where: str) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, (int, float, Decimal)):
         raise Unmapped(f"{where}.quantity", "must be a JSON number")
     amount = Decimal(str(quantity))
-    grams = amount * GRAMS_PER_UNIT[unit] if amount.is_finite() and 0 <= amount <= MAX_GRAMS else Decimal(-1)
-    if not 0 <= grams <= MAX_GRAMS:
+    if not amount.is_finite() or not 0 <= amount <= MAX_GRAMS:
         raise Unmapped(f"{where}.quantity", f"must be a mass from 0 to {format_kg(MAX_GRAMS)} kg")
-    if unit != "LBR" and grams != grams.to_integral_value():
+    sign, digits, exponent = amount.as_tuple()
+    while isinstance(exponent, int) and exponent < 0 and digits and digits[-1] == 0:  # 24.3800 is 24.38
+        digits, exponent = digits[:-1], exponent + 1
+    if not isinstance(exponent, int) or exponent < -MAX_DECIMALS:
+        raise Unmapped(f"{where}.quantity", f"has more than {MAX_DECIMALS} decimals: no weighing is that fine")
+    grams = Fraction(amount) * GRAMS_PER_UNIT[unit]  # exact, at any number of digits
+    if grams > MAX_GRAMS:
+        raise Unmapped(f"{where}.quantity", f"must be a mass from 0 to {format_kg(MAX_GRAMS)} kg")
+    if unit != "LBR" and grams.denominator != 1:
         raise Unmapped(f"{where}.quantity", "must be whole grams: the ledger weighs to the gram")
-    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))  # pounds: to the nearest gram
+    return round(grams)  # pounds: to the nearest gram, half to even
 
 
 def _business_transactions(event: dict[str, Any]) -> list[Any]:
@@ -383,7 +402,7 @@ def _business_transactions(event: dict[str, Any]) -> list[Any]:
 
 def _transfer_uri(event: dict[str, Any]) -> str | None:
     for item in _business_transactions(event):
-        if isinstance(item, dict) and _step(item.get("type")).removeprefix(CBV + "BTT-") == "desadv":
+        if isinstance(item, dict) and _step(item.get("type")) == "desadv":
             return str(item.get("bizTransaction"))
     return None
 
@@ -398,6 +417,8 @@ def _transfer(event: dict[str, Any], refs: References, epc_class: Any) -> str:
     lot_id = refs.lots.get(epc_class) if isinstance(epc_class, str) else None
     if lot_id in refs.open_transfers:
         return refs.open_transfers[lot_id]
+    if uri in refs.made_here or (isinstance(epc_class, str) and epc_class in refs.made_here):
+        raise NotYetKnown("bizTransactionList", "names a transfer an earlier event makes, which is not in the ledger")
     raise Unmapped("bizTransactionList", "names no transfer dispatched by an event imported before it")
 
 
@@ -406,7 +427,7 @@ def _transport_reference(event: dict[str, Any]) -> str:
     if isinstance(reference, str):
         return reference
     for item in _business_transactions(event):
-        if isinstance(item, dict) and _step(item.get("type")).removeprefix(CBV + "BTT-") in ("bol", "desadv"):
+        if isinstance(item, dict) and _step(item.get("type")) in ("bol", "desadv"):
             return str(item.get("bizTransaction"))[:200]
     raise Unmapped("sl:transportReference", "a shipment names its transport document (or a bol business transaction)")
 

@@ -257,6 +257,9 @@ class Log:
             raise NotAuthorised("the submission names another party than the token's", field="submission.party")
         if signed.submission["log"] != self.origin:
             raise InvalidInput("submission.log", f"must be this log's origin {self.origin}")
+        scope, colon, _ = signed.submission_id.partition(":")
+        if colon and scope != signed.party:  # a party-scoped id (format.md 3.4): nobody else may take it first
+            raise InvalidInput("submission.submission_id", "an id with ':' is the party's own: it begins with its party id")
         if late:
             raise StaleTimestamp(
                 f"timestamp is more than {int(self.window.total_seconds())} s from server time",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ledger import claims, custody, lots, parties, periods, transformations
@@ -14,6 +15,8 @@ from ledger.store import Store
 from tests.conftest import seeded_signer
 from tests.factories import berry_body, dispatch_body, output, receipt_body, transform_body
 
+PARTIES = (("duisburg-kabel", "recycler"), ("rotterdam-metals", "recycler"), ("hamburg-copper", "smelter"),
+           ("eindhoven-wire", "smelter"), ("tuv-audit", "auditor"))
 COPPER_ACCOUNT = {"site": "Hamburg Peute smelter", "material_family": "copper", "characteristic": "recycled",
                   "model": "mass_balance", "period": "month", "carry_forward": True, "carry_forward_cap": "0.5"}
 
@@ -29,13 +32,18 @@ class Desk:
     count: int = 0
 
     @classmethod
+    def attach(cls, settings: Any, operator_key_file: Any, now: datetime) -> Desk:
+        """Return a desk on a ledger that already has the desk's parties."""
+        store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        log = Log(store, Signer.load(settings.log_key_file), settings.origin)
+        signers = {"operator": Signer.load(operator_key_file), **{party: seeded_signer(party) for party, _ in PARTIES}}
+        return cls(log, store, now, signers, count=log.size())
+
+    @classmethod
     def open(cls, settings: Any, genesis: Any, now: datetime) -> Desk:
-        store = Store(settings.database_url)
-        desk = cls(Log(store, Signer.load(settings.log_key_file), settings.origin), store, now,
-                   {"operator": Signer.load(genesis.operator_key_file)})
-        for party, role in (("duisburg-kabel", "recycler"), ("rotterdam-metals", "recycler"),
-                            ("hamburg-copper", "smelter"), ("eindhoven-wire", "smelter"), ("tuv-audit", "auditor")):
-            desk.signers[party] = seeded_signer(party)
+        """Return a desk on a ledger with only its genesis, after registering the desk's parties."""
+        desk = cls.attach(settings, genesis.operator_key_file, now)
+        for party, role in PARTIES:
             desk.submit("operator", parties.REGISTER, {
                 "party_id": party, "legal_name": party.title(), "registration_number": f"KVK-{party}",
                 "country": "DE", "roles": [role], "public_keys": [desk.signers[party].public_key.hex()]})
@@ -61,7 +69,7 @@ class Desk:
              family: str = "copper") -> list[str]:
         body = transform_body("melt", inputs, [output(kg, material_family=family) for kg in outputs_kg],
                               losses=losses_kg)
-        if primary_kg != "0":
+        if Decimal(primary_kg):
             body["additions"] = [{"material": "copper cathode", "mass_kg": primary_kg}]
         return self.submit(party, transformations.TRANSFORM, body)["outputs"]
 

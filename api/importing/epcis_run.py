@@ -21,15 +21,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.entries import format_time
+from ledger.errors import LedgerError
 from ledger.entry_types import lookup
 from ledger.epcis_hash import UnhashableEvent, event_hash
-from ledger.epcis_import import (MAX_DEPTH, Mapped, References, Unmapped, check_document, document_field,
+from ledger.epcis_import import (MAX_DEPTH, Mapped, NotYetKnown, References, Unmapped, check_document, document_field,
                                  in_sl_spelling, made_by, read_event, too_deep)
 
 from ..client import ClientError, LedgerClient
 from .run import ALREADY, IMPORTED, NOT_TRIED, REFUSED, VALID, ImportStopped, envelope
 
-LEFT, UNMAPPED = "left to its party", "not mapped"
+LEFT, UNMAPPED, NOT_SENT = "left to its party", "not mapped", "not sent"
 
 
 @dataclass(slots=True)
@@ -70,12 +71,19 @@ class EpcisImport:
         """Yield every event's outcome, in document order, importing as it goes (nothing when `dry_run`)."""
         pending: list[_Pending] = []
         unreported: deque[EventOutcome] = deque()  # in document order; those from the first pending event on wait
-        for number, event in enumerate(self.events, start=1):
-            outcome = EventOutcome(number, REFUSED)
-            unreported.append(outcome)
-            self._decide(outcome, event, pending, dry_run)
-            yield from _ready(unreported, pending)
-        self._flush(pending, dry_run)
+        try:
+            for number, event in enumerate(self.events, start=1):
+                outcome = EventOutcome(number, REFUSED)
+                unreported.append(outcome)
+                self._decide(outcome, event, pending, dry_run)
+                yield from _ready(unreported, pending)
+            self._flush(pending, dry_run)
+        except ImportStopped:
+            for held in unreported:  # decided ones keep their outcome; the rest were never sent
+                if held.status == REFUSED and not held.rule:
+                    held.status, held.rule = NOT_SENT, "the import stopped before this event was sent: run it again"
+            yield from unreported
+            raise
         yield from _ready(unreported, pending)
 
     def _decide(self, outcome: EventOutcome, event: Any, pending: list[_Pending], dry_run: bool) -> None:
@@ -102,14 +110,16 @@ class EpcisImport:
     def _read(self, event: Any, pending: list[_Pending], dry_run: bool) -> Mapped | Unmapped:
         """Return the event mapped, or why not.
 
-        An event naming an id the pending batch will make cannot be read until
-        that batch is answered: it is sent, and the event read again.
+        An event naming a lot or transfer an earlier event makes may name the
+        pending batch's: then the batch is sent, and the event read again.
         """
         try:
             return read_event(event, self.refs, self.client.party_id)
-        except Unmapped as error:
+        except NotYetKnown as error:
             if not pending:
                 return error
+        except Unmapped as error:
+            return error
         self._flush(pending, dry_run)
         try:
             return read_event(event, self.refs, self.client.party_id)
@@ -122,20 +132,43 @@ class EpcisImport:
             pending.clear()
 
     def _send(self, batch: list[_Pending], dry_run: bool) -> None:
-        """Send a batch (skip mode), again for what the server did not try; learn the ids each event made."""
+        """Send a batch (skip mode), again for what the server did not try; learn the ids each event made.
+
+        A body the ledger cannot sign (a JSON number where it wants text) is refused here, naming its field;
+        a batch larger than the server takes is sent in halves, and a single event too large is refused.
+        """
         todo = batch
         while todo:
             now = format_time(datetime.now(UTC))
-            items = b",".join(envelope(self.client.sign(item.mapped.entry_type, item.mapped.body,
-                                                        item.outcome.submission_id, now)) for item in todo)
+            signed = []
+            for item in todo:
+                try:
+                    signed.append((item, envelope(self.client.sign(item.mapped.entry_type, item.mapped.body,
+                                                                   item.outcome.submission_id, now))))
+                except LedgerError as error:  # the fields of a submission not signed are named as the server's are
+                    _refused(item, str(error.fields.get("field", "")).removeprefix("submission."),
+                             error.fields.get("rule") or error.detail)
+            if not signed:
+                return
+            items = b",".join(envelope_bytes for _, envelope_bytes in signed)
             payload = b'{"items":[' + items + b'],"invalid_items":"skip","dry_run":' + json.dumps(dry_run).encode() + b"}"
             try:
                 answer = self.client.post("/v1/batches", payload)
+            except OSError as error:
+                raise ImportStopped(f"cannot reach the server: {error}") from None
             except ClientError as error:
-                raise ImportStopped(f"the server refused the batch: {error}") from None
+                if error.status != 413:
+                    raise ImportStopped(f"the server refused the batch: {error}") from None
+                if len(signed) == 1:
+                    _refused(signed[0][0], "event", "is larger than the server takes in one request")
+                    return
+                half = len(signed) // 2
+                self._send([item for item, _ in signed[:half]], dry_run)
+                self._send([item for item, _ in signed[half:]], dry_run)
+                return
             problems = {problem["item"]: problem for problem in answer["problems"]}
             retry = []
-            for position, item in enumerate(todo):
+            for position, (item, _) in enumerate(signed):
                 problem, result = problems.get(position), answer["results"][position]
                 if problem is not None and problem["title"] == NOT_TRIED:
                     retry.append(item)
@@ -144,17 +177,16 @@ class EpcisImport:
                     item.outcome.index, item.outcome.result = result["index"], result["result"]
                     self.refs.learn(item.mapped, result["result"])
                 else:
-                    refused = problem.get("field", "") if problem else ""
-                    item.outcome.field = document_field(item.mapped.entry_type, refused) if refused else ""
-                    item.outcome.rule = (problem.get("rule") or problem["detail"]) if problem else "refused"
-                    if refused and item.outcome.field != refused:
-                        item.outcome.rule += f" ({refused})"
+                    _refused(item, problem.get("field", "") if problem else "",
+                             (problem.get("rule") or problem["detail"]) if problem else "refused")
             todo = retry
 
     def _elsewhere(self, outcome: EventOutcome, mapped: Mapped) -> None:
         """Decide the outcome of another party's event: found in the ledger under its id, or left to that party."""
         try:
             entry = self.client.get(f"/v1/submissions/{outcome.submission_id}")
+        except OSError as error:
+            raise ImportStopped(f"cannot reach the server: {error}") from None
         except ClientError as error:
             if error.status != 404:
                 raise ImportStopped(f"cannot look up {outcome.submission_id}: {error}") from None
@@ -175,6 +207,13 @@ def _ready(unreported: deque[EventOutcome], pending: list[_Pending]) -> Iterator
     waiting = pending[0].outcome.number if pending else None
     while unreported and unreported[0].number != waiting:
         yield unreported.popleft()
+
+
+def _refused(item: _Pending, ledger_field: str, rule: str) -> None:
+    """Mark an event refused by the ledger, naming the event's field with the ledger's beside the rule."""
+    item.outcome.status = REFUSED
+    item.outcome.field = document_field(item.mapped.entry_type, ledger_field) if ledger_field else ""
+    item.outcome.rule = rule + (f" ({ledger_field})" if ledger_field and item.outcome.field != ledger_field else "")
 
 
 def _unmapped(outcome: EventOutcome, field_name: str, rule: str) -> None:

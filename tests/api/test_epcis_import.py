@@ -10,8 +10,8 @@ import pytest
 
 from api.client import LedgerClient
 from api.demo import GLNS, PARTIES, load_demo
-from api.importing.epcis_run import LEFT, UNMAPPED, EpcisImport
-from api.importing.run import ALREADY, IMPORTED
+from api.importing.epcis_run import LEFT, NOT_SENT, UNMAPPED, EpcisImport
+from api.importing.run import ALREADY, IMPORTED, ImportStopped
 from ledger import epcis, gs1
 from ledger.config import Settings
 from ledger.genesis import initialise, open_log
@@ -190,8 +190,9 @@ def document_of(demo_document, events):
 
 
 def test_events_not_mapped_between_a_partys_own_do_not_break_its_batch(members, demo_document, monkeypatch):
-    aggregation = example("Example_9.6.3-AggregationEvent.jsonld")["epcisBody"]["eventList"][0]
-    events = [item for event in own_registrations(demo_document)[:4] for item in (event, aggregation)]
+    registrations = own_registrations(demo_document)[:4]
+    packing = {**registrations[0], "action": "OBSERVE", "bizStep": "packing"}  # hashed, then refused by the mapping
+    events = [item for event in registrations for item in (event, packing)]
     posted = []
     monkeypatch.setattr(LedgerClient, "post", lambda self, path, payload, post=LedgerClient.post: (
         posted.append(path), post(self, path, payload))[1])
@@ -230,7 +231,8 @@ def test_a_file_nested_beyond_what_json_can_read_is_refused_without_a_traceback(
 
 @pytest.mark.parametrize(("options", "message"), [
     (["--gln", "8712345000004"], "give GLN=PARTY"),
-    (["--gln", "8712345000004=a", "--gln", "8712345000004=b"], "8712345000004 is given twice"),
+    (["--gln", "8712345000004=ijmuiden-steel", "--gln", "8712345000004=hamburg-copper"], "8712345000004 is given twice"),
+    (["--gln", "8712345000004=IJmuiden Steel"], "IJmuiden Steel is not a party id"),
     (["--gln", "8712345000005=ijmuiden-steel"], "8712345000005 is not a GLN"),
 ])
 def test_a_malformed_party_option_is_refused_naming_what_is_wrong(members, scrapledger, tmp_path, options,  # noqa: F811
@@ -239,3 +241,41 @@ def test_a_malformed_party_option_is_refused_naming_what_is_wrong(members, scrap
     source.write_text('{"type": "EPCISDocument"}', encoding="utf-8")
     result = scrapledger(members["rotterdam-metals"], "import", "epcis", str(source), *options)
     assert result.exit_code == 2 and message in result.output
+
+
+def count_posts(monkeypatch):
+    posted = []
+    monkeypatch.setattr(LedgerClient, "post", lambda self, path, payload, post=LedgerClient.post: (
+        posted.append(path), post(self, path, payload))[1])
+    return posted
+
+
+def test_a_body_the_ledger_cannot_sign_is_refused_naming_its_field_and_the_rest_land(members, demo_document):
+    first, second = own_registrations(demo_document)[:2]
+    numbered = {**first, "ilmd": {**first["ilmd"], "sl:reference": Decimal("4471")}}
+    outcomes = list(EpcisImport(members["rotterdam-metals"], document_of(demo_document, [numbered, second]),
+                                parties=GLN_PARTIES).outcomes())
+    assert [(outcome.status, outcome.field) for outcome in outcomes] == [("refused", "ilmd.sl:reference"),
+                                                                        (IMPORTED, "")]
+
+
+def test_an_event_larger_than_the_server_takes_is_refused_and_the_rest_land(members, demo_document, app):
+    first, second = own_registrations(demo_document)[:2]
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    huge = {**first, "ilmd": {**first["ilmd"], "sl:reference": "x" * limit}}
+    outcomes = list(EpcisImport(members["rotterdam-metals"], document_of(demo_document, [huge, second]),
+                                parties=GLN_PARTIES).outcomes())
+    assert [(outcome.status, outcome.field) for outcome in outcomes] == [("refused", "event"), (IMPORTED, "")]
+
+
+def test_when_the_server_goes_away_every_event_is_still_reported(members, demo_document, monkeypatch):
+    def unreachable(self, path, payload):
+        raise ConnectionResetError("connection reset by peer")
+    monkeypatch.setattr(LedgerClient, "post", unreachable)
+    run = EpcisImport(members["rotterdam-metals"], document_of(demo_document, own_registrations(demo_document)[:3]),
+                      parties=GLN_PARTIES)
+    reported = []
+    with pytest.raises(ImportStopped):
+        for outcome in run.outcomes():
+            reported.append(outcome)
+    assert [(outcome.number, outcome.status) for outcome in reported] == [(1, NOT_SENT), (2, NOT_SENT), (3, NOT_SENT)]

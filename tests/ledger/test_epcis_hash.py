@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import pytest
 
@@ -137,7 +138,26 @@ def test_an_epc_urn_whose_company_prefix_is_not_digits_has_no_digital_link():
 
 
 def test_a_uri_that_cannot_be_parsed_is_hashed_as_given():
-    assert constrained_digital_link("https://[::1/01/09506000134352") is None
+    broken = "https://[::1/01/09506000134352"
+    assert constrained_digital_link(broken) is None
+    assert f"epcClass={broken}" in pre_hash(shipped(quantityList=[{"epcClass": broken, "quantity": 1}]), SL)
+
+
+def test_a_lone_surrogate_is_refused_as_not_text():
+    with pytest.raises(UnhashableEvent) as refused:
+        event_hash(shipped(**{"sl:transportReference": "CMR \ud800"}), SL)
+    assert refused.value.field == "event"
+
+
+def test_a_number_too_large_to_write_out_is_refused_naming_the_field():
+    with pytest.raises(UnhashableEvent) as refused:
+        event_hash(shipped(**{"sl:grossMassKg": Decimal("1E+999999999")}), SL)
+    assert refused.value.field == "sl:grossMassKg"
+
+
+def test_a_prefix_bound_as_an_expanded_term_is_a_namespace_of_the_document():
+    assert namespaces_of([{"ex": {"@id": "https://ns.example.com/", "@prefix": True}}]) == {
+        "ex": "https://ns.example.com/"}
 
 
 def test_an_extension_named_by_a_whole_iri_is_hashed_as_the_reference_implementation_does():

@@ -27,7 +27,10 @@ MELTED = {"type": "TransformationEvent", "eventTime": "2026-03-02T08:00:00Z", "e
           "outputQuantityList": [{"epcClass": "https://other.example/ingots/1", "quantity": 95, "uom": "KGM"}],
           "ilmd": {"sl:outputs": [{"sl:lot": "https://other.example/ingots/1", "sl:materialFamily": "copper"}]}}
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+                           | st.text(surrogates, min_size=1, max_size=2)
+                           | st.builds(Decimal, st.sampled_from(["1E+999999999", "1E-999999999", "NaN", "12.5"])),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
                                                                                         max_size=3), max_leaves=8)
 
@@ -183,3 +186,30 @@ def test_any_value_in_a_quantity_element_is_mapped_or_refused_naming_a_field(mem
         read_event(event, References(ORIGIN), "importer")
     except Unmapped as refused:
         assert refused.field.startswith("quantityList") and refused.rule
+
+
+def test_a_receipts_destination_named_as_owning_party_in_urn_form_must_be_its_submitter():
+    received = {**SHIPPED, "bizStep": "receiving", "disposition": "in_progress",
+                "destinationList": [{"type": "urn:epcglobal:cbv:sdt:owning_party",
+                                     "destination": f"https://{ORIGIN}/parties/ijmuiden-steel"}],
+                "sl:inspection": {"sl:result": "conformant", "sl:radiationCheck": "passed"},
+                "sl:ledgerEntry": {"sl:submitter": f"https://{ORIGIN}/parties/hamburg-copper"}}
+    assert refusal(received).field == "destinationList"
+
+
+def test_a_source_typed_in_urn_form_names_the_party_that_signs_the_shipment():
+    event = {**SHIPPED, "sourceList": [{"type": "urn:epcglobal:cbv:sdt:possessing_party",
+                                        "source": f"https://{ORIGIN}/parties/rotterdam-metals"}]}
+    assert read_event(event, References(ORIGIN), "importer").actor == "rotterdam-metals"
+
+
+@pytest.mark.parametrize("named", ["urn:epc:id:pgln:8712345.00000", "https://example.com/417/8712345000004"])
+def test_a_party_named_by_its_gln_in_any_form_is_the_party_the_importer_gave_that_gln(named):
+    event = {**SHIPPED, "destinationList": [{"type": "possessing_party", "destination": named}]}
+    refs = References(ORIGIN, parties={"https://id.gs1.org/417/8712345000004": "ijmuiden-steel"})
+    assert read_event(event, refs, "importer").body["to_party"] == "ijmuiden-steel"
+
+
+def test_a_quantity_finer_than_any_weighing_is_refused_not_rounded_away():
+    refused = refusal(shipped_quantity(Decimal("1000.00000000000000000000000000001")))
+    assert refused.field == "quantityList[0].quantity" and "decimals" in refused.rule
