@@ -91,4 +91,17 @@ def statements(connection: Connection, out_file: Path) -> Any:
     return str(out_file)
 
 
+def _findings_text(answer: dict[str, Any]) -> str:
+    if not answer["findings"]:
+        return "every account recomputes from the log and never went negative"
+    return "\n".join(f"{found['kind']}: {found['subject']} ({', '.join(found['parties'])}): {found['detail']}"
+                     for found in answer["findings"])
+
+
+@party_command(mass_balance.command, "audit", render=_findings_text)
+def audit(connection: Connection) -> Any:
+    """Recompute every account from the log alone and list each that differs or went negative (auditors)."""
+    return connection.reader().get("/v1/audit/mass-balance-accounts")
+
+
 COMMANDS = (mass_balance,)

@@ -17,7 +17,7 @@ claim): its physical content already counted at its producer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 from . import composition, periods
@@ -92,12 +92,20 @@ def in_stock(tx: ReadTx, account: AccountRecord, lot_id: str) -> int:
     return sum(KINDS[movement.kind][0] * movement.grams for movement in tx.movements(account.account_id, lot_id=lot_id))
 
 
-def balances(movements: Iterable[Movement]) -> tuple[int, int]:
-    """Return (in stock, available) after `movements`."""
+def running(movements: Iterable[Movement]) -> Iterator[tuple[Movement, int, int]]:
+    """Yield each movement with the account's (in stock, available) just after it."""
     stock = available = 0
     for movement in movements:
         signs = KINDS[movement.kind]
         stock, available = stock + signs[0] * movement.grams, available + signs[1] * movement.grams
+        yield movement, stock, available
+
+
+def balances(movements: Iterable[Movement]) -> tuple[int, int]:
+    """Return (in stock, available) after `movements`."""
+    stock = available = 0
+    for _, stock, available in running(movements):
+        pass
     return stock, available
 
 

@@ -8,14 +8,12 @@ numbers must come out when the projections are rebuilt from the log alone
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .masses import format_kg
-from .rebuild import replay
+from .rebuild import recomputed
 from .store import ReadTx, Store
 
 FLOWS = ("registered", "received", "produced", "sent", "consumed", "losses", "additions", "unaccounted")
@@ -81,15 +79,7 @@ def _mass_when_consumed(lot: Any) -> int:
 
 def recompute_from_log(store: Store) -> list[Balance]:
     """Return the whole-history balances computed on projections rebuilt from the log in a scratch database."""
-    with tempfile.TemporaryDirectory(prefix="scrapledger-recompute-") as scratch_dir:
-        scratch = Store(f"sqlite:///{Path(scratch_dir) / 'scratch.db'}", sqlite_synchronous="NORMAL")
-        try:
-            scratch.migrate()
-            replay(store, scratch)
-            with scratch.read() as tx:
-                return balances(tx)
-        finally:
-            scratch.dispose()
+    return recomputed(store, balances)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,37 @@ is deterministic in the entry, the result equals what the live appends built;
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from .entries import Entry
 from .entry_type import Applied
 from .entry_types import lookup
-from .store import Store
+from .store import ReadTx, Store
 
 CHUNK = 2000
+Found = TypeVar("Found")
 
 
 def rebuild(store: Store) -> int:
     """Rebuild the projections from the log and return the number of entries replayed."""
     return replay(store, store)
+
+
+def recomputed(store: Store, read: Callable[[ReadTx], Found]) -> Found:
+    """Return what `read` finds in projections rebuilt from `store`'s log alone, in a scratch database."""
+    with tempfile.TemporaryDirectory(prefix="scrapledger-recompute-") as scratch_dir:
+        scratch = Store(f"sqlite:///{Path(scratch_dir) / 'scratch.db'}", sqlite_synchronous="NORMAL")
+        try:
+            scratch.migrate()
+            replay(store, scratch)
+            with scratch.read() as tx:
+                return read(tx)
+        finally:
+            scratch.dispose()
 
 
 def replay(source: Store, target: Store) -> int:

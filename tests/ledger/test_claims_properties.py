@@ -167,8 +167,7 @@ class Claims(RuleBasedStateMachine):
                 assert record is not None and claim_accounts.claimed(tx, lot, "recycled") <= record.mass_g
         total = {kind: sum(m.grams for m in movements if m.kind == kind) for kind in claim_accounts.KINDS}
         assert total["allocated"] <= total["converted"] <= total["received"]
-        for end in range(len(movements) + 1):
-            stock, available = claim_accounts.balances(movements[:end])
+        for _, stock, available in claim_accounts.running(movements):
             assert stock >= 0 and available >= 0
 
 

@@ -3,8 +3,9 @@
 A seeded random scenario of about 300 entries (parties, lots, splits, blends,
 melts with primary additions, dispatches with and without a change of owner,
 receipts inside and outside the mass tolerance, rejections, key rotations and
-revocations) is appended through the log on each engine. Every projection is
-then rebuilt from the entries alone, twice.
+revocations, smelters' mass-balance accounts and allocations) is appended through
+the log on each engine. Every projection is then rebuilt from the entries alone,
+twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger import custody, lots, parties, transformations
+from ledger import claim_accounts, claims, custody, lots, parties, transformations
 from ledger.config import Settings
 from ledger.entries import format_time, sign_submission
 from ledger.log import Log
@@ -56,6 +57,7 @@ class Scenario:
     open_transfers: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)
     done: Counter[str] = field(default_factory=Counter)
     rotations: Counter[str] = field(default_factory=Counter)
+    accounts: dict[str, str] = field(default_factory=dict)  # smelter -> its ferrous mass-balance account
     size: int = 1  # entries in the log, counted here rather than asked for on every append
 
     def submit(self, party: str, entry_type: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +77,10 @@ class Scenario:
             "party_id": party, "legal_name": name, "registration_number": f"KVK-{party}", "country": country,
             "roles": [role], "public_keys": [self.keys[party][0].public_key.hex()]})
         self.done["party"] += 1
+        if role == "smelter":
+            self.accounts[party] = self.submit(party, claims.OPEN, {
+                "site": f"{name} works", "material_family": "ferrous", "characteristic": "recycled",
+                "model": "mass_balance", "period": "year", "carry_forward": False})["account_id"]
 
     def held_by(self, party: str) -> list[str]:
         return sorted(lot for lot, found in self.active.items() if found.holder == party)
@@ -148,10 +154,26 @@ class Scenario:
         self.keys[party] = self.keys[party][1:]
         self.done["revoke"] += 1
 
+    def claimable(self, party: str) -> list[str]:
+        """Return the smelter's output lots it may allocate credit to (made by it after it opened its account)."""
+        return [lot for lot in self.held_by(party) if party in self.accounts and lot.count("-") == 2]
+
+    def allocate(self, party: str) -> None:
+        lot = self.rng.choice(self.claimable(party))
+        with self.log.store.read() as tx:
+            _, available = claim_accounts.balances(tx.movements(self.accounts[party]))
+            room = self.active[lot].mass_g - claim_accounts.claimed(tx, lot, "recycled")
+        grams = min(available, room) // 2
+        if grams:
+            self.submit(party, claims.ALLOCATE, {"account_id": self.accounts[party], "lot_id": lot,
+                                                 "mass_kg": format_kg(grams)})
+            self.done["allocate"] += 1
+
     def step(self) -> None:
         party = self.rng.choice(sorted(PARTIES))
         held = self.held_by(party)
         choices = ["lot"] * 3 + ["rotate"] + ["transform"] * (4 if held else 0) + ["dispatch"] * (3 if held else 0)
+        choices += ["allocate"] * 3 * bool(self.claimable(party))
         choices += ["close"] * 4 * bool(self.open_transfers) + ["revoke"] * 2 * (len(self.keys[party]) > 1)
         action = self.rng.choice(choices)
         if action == "lot":
@@ -164,6 +186,8 @@ class Scenario:
             self.close_transfer()
         elif action == "rotate":
             self.rotate_key(party)
+        elif action == "allocate":
+            self.allocate(party)
         else:
             self.revoke_key(party)
 
@@ -179,7 +203,7 @@ def play(settings: Settings, genesis: Any) -> Store:
     while scenario.size < ENTRIES:
         scenario.step()
     kinds = {"lot", "split", "blend", "melt", "dispatch", "dispatch without ownership", "receipt",
-             "receipt with discrepancy", "reject", "rotate", "revoke"}
+             "receipt with discrepancy", "reject", "rotate", "revoke", "allocate"}
     assert kinds <= set(scenario.done), f"the scenario never made {kinds - set(scenario.done)}"
     return store
 
