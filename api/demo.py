@@ -2,7 +2,8 @@
 
 Three recyclers register a dozen lots; Rotterdam splits and blends steel for
 IJmuiden, one delivery weighs in light (a flagged discrepancy), one is rejected
-at the gate, and Hamburg melts copper into ingots with primary cathode added.
+at the gate, and Hamburg melts copper into ingots with primary cathode added, crediting its
+mass-balance account and claiming recycled content on the ingots.
 Each party's key is written under $SCRAPLEDGER_HOME/keys; its token is printed once.
 """
 
@@ -16,12 +17,13 @@ from typing import Any
 
 import click
 
-from ledger import custody, lots, parties, transformations
+from ledger import claim_accounts, claims, custody, lots, parties, transformations
 from ledger.config import Settings
 from ledger.entries import format_time, sign_submission
 from ledger.errors import LedgerError
 from ledger.genesis import load_or_create_key
 from ledger.log import AppendResult, Log
+from ledger.masses import format_kg
 from ledger.signing import Signer
 from ledger.store import Store
 
@@ -194,6 +196,9 @@ def _chain(run: _Scenario, ids: dict[str, str]) -> None:
     run.deliver(ids["ant-hms"], "antwerp-shredding", ijmuiden, "20640", "CMR BE-2026-1187 / truck 1-ABC-234",
                 rejected="sealed gas cylinders and about 6% non-metallics found at unloading; load returned")
     hamburg = "hamburg-copper"
+    account = run.submit(hamburg, claims.OPEN, {
+        "site": "Hamburg Peute refinery", "material_family": "copper", "characteristic": "recycled",
+        "model": "mass_balance", "period": "quarter", "carry_forward": True, "carry_forward_cap": "0.25"})
     run.deliver(ids["dui-berry"], "duisburg-recycling", hamburg, "5000.5", "CMR DE-2026-7781 / truck DU-SM-118",
                 weighed="4998")
     run.deliver(ids["ant-candy"], "antwerp-shredding", hamburg, "3120", "CMR BE-2026-1190 / truck 1-XYZ-987",
@@ -205,6 +210,10 @@ def _chain(run: _Scenario, ids: dict[str, str]) -> None:
         [{"material_family": "copper", "hs_code": "740319", "grade": {"scheme": "customer", "code": "Cu-ETP ingot"},
           "net_mass_kg": "13150"}], losses="258",
         additions=[{"material": "primary copper cathode (LME grade A)", "mass_kg": "2500"}])
+    with run.log.store.read() as tx:
+        _, available = claim_accounts.balances(tx.movements(account.result["account_id"]))
+    run.submit(hamburg, claims.ALLOCATE, {"account_id": account.result["account_id"], "lot_id": ids["hamburg-ingots"],
+                                          "mass_kg": format_kg(available // 100_000 * 100_000)})  # whole 100 kg
 
 
 @click.command(name="demo")

@@ -24,7 +24,7 @@ from .errors import AccountNotFound, ClaimRefused, InvalidInput
 from .lots import READ_ALL_ROLES, REGISTRARS, held_lot, may_read_everything
 from .masses import format_kg, parse_kg
 from .parties import require_any_role
-from .store import AccountRecord, ReadTx, WriteTx
+from .store import AccountRecord, LotFilter, LotRecord, ReadTx, WriteTx
 from .validation import exact_fields, text
 
 OPEN, ALLOCATE, CLOSE = "claim.open_account", "claim.allocate", "claim.close_period"
@@ -251,3 +251,12 @@ def closed_statements(tx: ReadTx, reader: str) -> list[dict[str, Any]]:
     """Return every closed period's statement of every account, in period order (auditors and operators)."""
     require_any_role(tx, reader, READ_ALL_ROLES)
     return [stored for record in tx.accounts() for _, _, stored in tx.closed_periods(record.account_id)]
+
+
+def claimable(tx: ReadTx, record: AccountRecord) -> list[tuple[LotRecord, int]]:
+    """Return the output lots the holder may allocate the account's credit to, each with what it claims already."""
+    lots_ = tx.lots(LotFilter(holder=record.holder, status="active", material_family=record.material_family), None,
+                    1000)
+    return [(lot, claim_accounts.claimed(tx, lot.lot_id, record.characteristic)) for lot in lots_
+            if lot.origin_kind != "registered" and lot.created_by == record.holder
+            and lot.created_entry > record.entry_index]

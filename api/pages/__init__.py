@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import (audit_pages, custody_pages, declaration_pages, errors, import_pages, lot_pages, report_checker, sessions,
-               signing)
+from . import (audit_pages, claim_pages, custody_pages, declaration_pages, errors, import_pages, lot_pages,
+               report_checker, sessions, signing)
 
 
 def register(app: Flask) -> None:
@@ -19,6 +19,6 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.before_request(sessions.load_session)
     app.context_processor(sessions.page_context)
-    for module in (sessions, signing, lot_pages, custody_pages, declaration_pages, report_checker, audit_pages,
-                   import_pages):
+    for module in (sessions, signing, lot_pages, custody_pages, declaration_pages, claim_pages, report_checker,
+                   audit_pages, import_pages):
         app.register_blueprint(module.bp)

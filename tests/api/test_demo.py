@@ -16,7 +16,8 @@ from ledger.log import Log
 from ledger.signing import Signer
 from ledger.store import LotFilter, Store
 
-DEMO_ENTRIES = 38  # genesis, 6 parties, 12 lots, split, blend, 8 dispatches, 7 receipts, 1 rejection, 1 melt
+DEMO_ENTRIES = 40  # genesis, 6 parties, 12 lots, split, blend, 8 dispatches, 7 receipts, 1 rejection, 1 melt,
+#                   a mass-balance account and an allocation
 
 
 @pytest.fixture

@@ -180,3 +180,19 @@ def test_an_account_is_only_for_the_mass_balance_model(desk, model):
     with pytest.raises(InvalidInput) as refused:
         desk.open_account(SMELTER, model=model)
     assert refused.value.field == "body.model" and "book-and-claim is not supported" in refused.value.rule
+
+
+def test_the_worked_example_of_the_chain_of_custody_document(desk):
+    account = desk.open_account(SMELTER, carry_forward_cap="0.1")
+    cable = delivered(desk, "40000", stage="post_consumer")
+    delivered(desk, "20000", stage="pre_consumer")
+    small, _ = desk.melt(SMELTER, [cable], ["30000", "68000"], "2000", primary_kg="60000")
+    desk.allocate(SMELTER, account, small, "30000")
+    month = desk.next_month()
+    desk.close(SMELTER, account, month)
+    closed = desk.statement(account, month)
+    assert {line: closed[f"{line}_kg"] for line in ("opening", "credits", "allocations", "losses", "closing",
+                                                   "carried_forward", "forfeited", "received", "in_stock_closing")} == {
+        "opening": "0.000", "credits": "39200.000", "allocations": "30000.000", "losses": "800.000",
+        "closing": "9200.000", "carried_forward": "3920.000", "forfeited": "5280.000", "received": "60000.000",
+        "in_stock_closing": "20000.000"}
