@@ -79,9 +79,13 @@ class ClaimReads:
 
 
 class ClaimWrites:
+    """Writes; each forgets what the transaction remembered of the holder's accounts (WriteTx)."""
+
     connection: Connection
+    _accounts: dict[str, list[AccountRecord]]
 
     def insert_account(self, account: AccountRecord) -> None:
+        self._accounts.pop(account.holder, None)
         self.connection.execute(insert(ClaimAccountRow), [{name: getattr(account, name)
                                                            for name in AccountRecord.__slots__}])
 

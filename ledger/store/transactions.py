@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, col
 
 from .ancestry_json import AncestryJson
 from .audit_tx import AuditReads
-from .claims_tx import ClaimReads, ClaimWrites
+from .claims_tx import AccountRecord, ClaimReads, ClaimWrites
 from .declarations_tx import DeclarationReads, DeclarationWrites
 from .direct_sql import DirectSql
 from .lots_tx import LotReads, LotRecord, LotWrites, Read, TransferRecord, remember
@@ -245,6 +245,7 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites, ClaimWrites):
         self._lots: dict[str, LotRecord | None] = {}
         self._transfers: dict[str, TransferRecord | None] = {}
         self._meta: dict[str, str | None] = {}
+        self._accounts: dict[str, list[AccountRecord]] = {}
 
     def party(self, party_id: str) -> PartyRecord | None:
         return _recalled(self._parties, party_id, super().party)
@@ -257,6 +258,10 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites, ClaimWrites):
 
     def transfer(self, transfer_id: str) -> TransferRecord | None:
         return _recalled(self._transfers, transfer_id, super().transfer)
+
+    def accounts(self, holder: str | None = None) -> list[AccountRecord]:
+        """Return a holder's accounts, remembered: every receipt, registration and melt asks for them."""
+        return super().accounts() if holder is None else _recalled(self._accounts, holder, super().accounts)
 
     def meta(self, name: str) -> str | None:
         return _recalled(self._meta, name, super().meta)
@@ -343,7 +348,7 @@ class WriteTx(ReadTx, LotWrites, DeclarationWrites, SessionWrites, ClaimWrites):
 
     def clear_projections(self) -> None:
         """Empty every projection table, before a rebuild from the log."""
-        for remembered in (self._parties, self._keys, self._lots, self._transfers):
+        for remembered in (self._parties, self._keys, self._lots, self._transfers, self._accounts):
             remembered.clear()
         for name in PROJECTION_TABLES:
             self.connection.execute(delete(SQLModel.metadata.tables[name]))
