@@ -47,25 +47,32 @@ def claimed(tx: ReadTx, lot_id: str, characteristic: str) -> int:
     return sum(movement.grams for movement in allocations_to(tx, lot_id, characteristic))
 
 
-def produced_under_account(tx: ReadTx, lot: LotRecord, characteristic: str) -> bool:
-    """Return whether a transformation made the lot while its maker held an account of its family."""
+def produced_under_account(tx: ReadTx, lot: LotRecord) -> bool:
+    """Return whether a transformation made the lot while its maker held any mass-balance account.
+
+    Whatever the output's family or the account's characteristic, and however often the maker re-melted it:
+    its content was credit at the maker (post-consumer grams are recycled grams too), and only its claim may
+    travel on. Content the maker never credited is lost to the chain, never counted twice.
+    """
     return lot.origin_kind != "registered" and any(
-        account.material_family == lot.material_family and account.characteristic == characteristic
-        and account.entry_index < lot.created_entry for account in tx.accounts(lot.created_by))
+        account.entry_index < lot.created_entry for account in tx.accounts(lot.created_by))
 
 
-def creditable(tx: ReadTx, lot: LotRecord, characteristic: str) -> int:
-    """Return what a lot brings to its new holder's account: its claim if made under an account, else its content."""
-    if produced_under_account(tx, lot, characteristic):
+def creditable(tx: ReadTx, lot: LotRecord, characteristic: str, before: LotRecord | None = None) -> int:
+    """Return what a lot brings to its new holder's account: its claim if made under an account, else its content.
+
+    A lot received heavier than it was sent (`before`) brings no more than it held when sent.
+    """
+    if produced_under_account(tx, lot):
         return min(lot.mass_g, claimed(tx, lot.lot_id, characteristic))
-    return content(lot, characteristic)
+    return min(content(lot, characteristic), content(before, characteristic)) if before else content(lot, characteristic)
 
 
-def credit(tx: WriteTx, lot: LotRecord, entry: Applied) -> None:
+def credit(tx: WriteTx, lot: LotRecord, entry: Applied, before: LotRecord | None = None) -> None:
     """Credit a lot that came into the actor's custody (registered or received) to its accounts of its family."""
     tx.insert_movements([movement(tx, account, entry, "received", lot.lot_id, grams)
                          for account in _of_family(tx, entry.actor, lot.material_family)
-                         if (grams := creditable(tx, lot, account.characteristic))])
+                         if (grams := creditable(tx, lot, account.characteristic, before))])
 
 
 def withdraw(tx: WriteTx, former_holder: str, lot_id: str, entry: Applied) -> None:

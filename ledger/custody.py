@@ -97,7 +97,7 @@ def apply_receive(tx: WriteTx, entry: Applied) -> None:
     claim_accounts.withdraw(tx, transfer.sender, lot.lot_id, entry)
     received = tx.lot(lot.lot_id)
     assert received is not None
-    claim_accounts.credit(tx, received, entry)
+    claim_accounts.credit(tx, received, entry, before=lot)
 
 
 def apply_reject(tx: WriteTx, entry: Applied) -> None:

@@ -54,7 +54,7 @@ def run_checks(tx: ReadTx, declaration: DeclarationRecord, policy: Policy) -> li
     body = declaration.body
     makeup = Makeup(lot.composition, lot.origins)
     if body["chain_of_custody"] == "mass_balance":
-        shares = [_claimed_share(tx, field, label, characteristic, body, lot)
+        shares = [_claimed_share(tx, field, label, characteristic, declaration, lot)
                   for field, label, characteristic in SHARES]
     else:
         shares = [_share(field, label, Fraction(content(lot, characteristic), makeup.mass), body, lot)
@@ -156,11 +156,16 @@ def _share(field: str, label: str, computed: Fraction, body: dict[str, Any], lot
                  (lot.created_entry,))
 
 
-def _claimed_share(tx: ReadTx, field: str, label: str, characteristic: str, body: dict[str, Any],
+def _claimed_share(tx: ReadTx, field: str, label: str, characteristic: str, declaration: DeclarationRecord,
                    lot: LotRecord) -> Check:
-    """Judge a share declared under mass balance against the grams allocated to the lot, citing the credit behind them."""
+    """Judge a share declared under mass balance against the grams allocated to the lot before the declaration.
+
+    The check cites those allocations and the conversions that gave their accounts credit in the same periods.
+    """
+    body = declaration.body
     declared = parse_share(body[field], field)
-    allocations = allocations_to(tx, lot.lot_id, characteristic)
+    allocations = [movement for movement in allocations_to(tx, lot.lot_id, characteristic)
+                   if movement.entry_index < declaration.entry_index]
     grams = sum(movement.grams for movement in allocations)
     shown = share(grams, lot.mass_g)
     cited = tuple(sorted({movement.entry_index for movement in allocations} | {

@@ -150,3 +150,13 @@ def test_the_cli_opens_an_account_and_shows_its_statement(smelter, scrapledger):
     period = smelter.get(f"/v1/mass-balance/accounts/{account}")["open_period"]
     shown = scrapledger(smelter, "mass-balance", "statement", account, period)
     assert shown.exit_code == 0 and "carried forward" in shown.output and "open" in shown.output
+
+
+def test_an_allocation_made_after_the_declaration_does_not_back_it(smelter, auditor, account, ingots):
+    body = declaration_body(ingots, "duisburg-kabel", mass_kg="29000", material_family="copper",
+                            recycled_share="0.310344", post_consumer_share="0", origin_countries=["DE"],
+                            chain_of_custody="mass_balance")
+    declared = smelter.submit("/v1/declarations", "declaration.issue", body)["result"]["declaration_id"]
+    allocate(smelter, account, ingots, "9000")
+    report = auditor.post(f"/v1/declarations/{declared}/verification", {})
+    assert recycled_check(report)["status"] == "fail"

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ledger import custody
 from ledger.errors import AccountNotFound, ClaimRefused, InvalidInput
 from tests.claims_desk import Desk
+from tests.factories import dispatch_body, receipt_body
 
 SMELTER, RECYCLER = "hamburg-copper", "duisburg-kabel"
 
@@ -196,3 +198,28 @@ def test_the_worked_example_of_the_chain_of_custody_document(desk):
         "opening": "0.000", "credits": "39200.000", "allocations": "30000.000", "losses": "800.000",
         "closing": "9200.000", "carried_forward": "3920.000", "forfeited": "5280.000", "received": "60000.000",
         "in_stock_closing": "20000.000"}
+
+
+def test_a_melt_into_another_family_passes_on_only_its_claim(desk):
+    desk.open_account(SMELTER)
+    buyers = desk.open_account("eindhoven-wire", material_family="brass")
+    (brass,) = desk.melt(SMELTER, [delivered(desk, "10000")], ["10000"], "0", family="brass")
+    desk.deliver(brass, SMELTER, "eindhoven-wire", "10000")
+    assert desk.statement(buyers, desk.period)["received_kg"] == "0.000"
+
+
+def test_post_consumer_grams_credited_as_recycled_at_the_maker_are_not_credited_again(desk):
+    desk.open_account(SMELTER)
+    buyers = desk.open_account("eindhoven-wire", characteristic="post_consumer")
+    (ingots,) = desk.melt(SMELTER, [delivered(desk, "10000", stage="post_consumer")], ["20000"], "0",
+                          primary_kg="10000")
+    desk.deliver(ingots, SMELTER, "eindhoven-wire", "20000")
+    assert desk.statement(buyers, desk.period)["received_kg"] == "0.000"
+
+
+def test_a_lot_weighed_heavier_than_sent_brings_no_more_credit_than_it_held(desk):
+    account = desk.open_account(SMELTER)
+    lot = desk.copper_lot(RECYCLER, "10000")
+    transfer = desk.submit(RECYCLER, custody.DISPATCH, dispatch_body(lot, SMELTER, "10000"))["transfer_id"]
+    desk.submit(SMELTER, custody.RECEIVE, receipt_body(transfer, "20000"))
+    assert desk.statement(account, desk.period)["received_kg"] == "10000.000"
