@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -17,6 +18,11 @@ from .client_cli import Connection, party_command
 @click.group("mass-balance")
 def mass_balance() -> None:
     """Mass-balance accounts: recycled-content credit from your intake, claimed on your output lots."""
+
+
+def _path(account_id: str, *rest: str) -> str:
+    """Return an account's URL path, each part quoted (an id or period typed with '?' stays a path)."""
+    return "/".join(["/v1/mass-balance/accounts", *(quote(part, safe="") for part in (account_id, *rest))])
 
 
 def _account_line(account: dict[str, Any]) -> str:
@@ -55,7 +61,7 @@ def open_account(connection: Connection, site: str, material_family: str, charac
 def allocate(connection: Connection, account_id: str, lot_id: str, mass: str) -> Any:
     """Allocate credit of ACCOUNT_ID to LOT_ID, an output lot of yours (claim.allocate)."""
     body = {"account_id": account_id, "lot_id": lot_id, "mass_kg": mass}
-    return connection.writer().submit(f"/v1/mass-balance/accounts/{account_id}/allocations", ALLOCATE, body)
+    return connection.writer().submit(_path(account_id, "allocations"), ALLOCATE, body)
 
 
 @party_command(mass_balance.command, "close")
@@ -63,7 +69,7 @@ def allocate(connection: Connection, account_id: str, lot_id: str, mass: str) ->
 @click.argument("period")
 def close(connection: Connection, account_id: str, period: str) -> Any:
     """Close PERIOD (2026-03, 2026-Q1 or 2026) of ACCOUNT_ID after it ended (claim.close_period)."""
-    return connection.writer().submit(f"/v1/mass-balance/accounts/{account_id}/periods", CLOSE,
+    return connection.writer().submit(_path(account_id, "periods"), CLOSE,
                                       {"account_id": account_id, "period": period})
 
 
@@ -79,7 +85,7 @@ def accounts(connection: Connection) -> Any:
 @click.argument("period")
 def statement(connection: Connection, account_id: str, period: str) -> Any:
     """Show the statement of PERIOD of ACCOUNT_ID: opening, credits, allocations, losses, closing."""
-    return connection.reader().get(f"/v1/mass-balance/accounts/{account_id}/periods/{period}")
+    return connection.reader().get(_path(account_id, "periods", period))
 
 
 @party_command(mass_balance.command, "statements", render=lambda written: f"wrote {written}")
