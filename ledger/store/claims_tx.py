@@ -57,13 +57,13 @@ class ClaimReads:
         if lot_id is not None:
             query = query.where(col(ClaimMovementRow.lot_id) == lot_id)
         rows = self.connection.execute(query.order_by(col(ClaimMovementRow.entry_index), col(ClaimMovementRow.seq)))
-        return [Movement(*(getattr(row, name) for name in Movement.__slots__)) for row in rows]
+        return [_movement(row) for row in rows]
 
     def lot_movements(self, lot_id: str) -> list[Movement]:
         """Return every account's movements naming a lot, in log order."""
         rows = self.connection.execute(select(ClaimMovementRow).where(col(ClaimMovementRow.lot_id) == lot_id)
                                        .order_by(col(ClaimMovementRow.entry_index), col(ClaimMovementRow.seq)))
-        return [Movement(*(getattr(row, name) for name in Movement.__slots__)) for row in rows]
+        return [_movement(row) for row in rows]
 
     def next_movement(self, account_id: str, entry_index: int) -> int:
         """Return the next free sequence number of an entry's movements on an account."""
@@ -99,6 +99,10 @@ class ClaimWrites:
         self.connection.execute(insert(ClaimPeriodRow), [{
             "account_id": account_id, "period": period, "closed_entry": closed_entry,
             "statement": json.dumps(statement, sort_keys=True, separators=(",", ":"))}])
+
+
+def _movement(row: Any) -> Movement:
+    return Movement(*(getattr(row, name) for name in Movement.__slots__))
 
 
 def _account(row: Any) -> AccountRecord:
