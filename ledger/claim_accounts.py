@@ -17,17 +17,48 @@ claim): its physical content already counted at its producer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
+from typing import Any
 
 from . import composition, periods
 from .entry_type import Applied
+from .errors import InvalidInput
 from .store import AccountRecord, LotRecord, Movement, ReadTx, WriteTx
+from .validation import text
 
 CHARACTERISTICS = ("recycled", "post_consumer")
+SITE = re.compile(r"\S(.*\S)?\Z", re.DOTALL)  # one spelling per site: no whitespace around it
 # kind -> its sign on (in stock, available)
 KINDS = {"received": (1, 0), "converted": (-1, 1), "lost": (-1, 0), "withdrawn": (-1, 0),
          "allocated": (0, -1), "forfeited": (0, -1)}
+
+
+def check_site(body: dict[str, Any]) -> None:
+    """Return if the site an entry may name (where the holder keeps the lot) is well formed."""
+    if "site" in body:
+        text(body, "site", max_length=64, pattern=SITE, rule="must not begin or end with whitespace")
+
+
+def site_of(tx: ReadTx, holder: str, families: Iterable[str], body: dict[str, Any],
+            inputs: Iterable[LotRecord] = ()) -> str | None:
+    """Return the holder's site an entry places lots at: the one it names, else the one it can only mean.
+
+    Unnamed, it is the inputs' common site, else the one site where the holder keeps accounts for these
+    families, else no site. A holder keeping accounts for them at several sites must name one.
+    """
+    if "site" in body:
+        return str(body["site"])
+    common = {lot.site for lot in inputs}
+    if len(common) == 1 and None not in common:
+        return common.pop()
+    wanted = set(families)
+    sites = sorted({account.site for account in tx.accounts(holder) if account.material_family in wanted})
+    if len(sites) > 1:
+        raise InvalidInput("body.site", f"is required: {holder} keeps mass-balance accounts for "
+                                        f"{', '.join(sorted(wanted))} at {', '.join(sites)}")
+    return sites[0] if sites else None
 
 
 def content(lot: LotRecord, characteristic: str) -> int:
@@ -69,10 +100,11 @@ def creditable(tx: ReadTx, lot: LotRecord, characteristic: str, before: LotRecor
 
 
 def credit(tx: WriteTx, lot: LotRecord, entry: Applied, before: LotRecord | None = None) -> None:
-    """Credit a lot that came into the actor's custody (registered or received) to its accounts of its family."""
+    """Credit a lot that came into the actor's custody (registered or received) to its accounts at its site."""
     tx.insert_movements([movement(tx, account, entry, "received", lot.lot_id, grams)
-                         for account in _of_family(tx, entry.actor, lot.material_family)
-                         if (grams := creditable(tx, lot, account.characteristic, before))])
+                         for account in tx.accounts(entry.actor)
+                         if (account.site, account.material_family) == (lot.site, lot.material_family)
+                         and (grams := creditable(tx, lot, account.characteristic, before))])
 
 
 def withdraw(tx: WriteTx, former_holder: str, lot_id: str, entry: Applied) -> None:
@@ -124,7 +156,3 @@ def movement(tx: ReadTx, account: AccountRecord, entry: Applied, kind: str, lot_
     """
     return Movement(account.account_id, entry.index, tx.next_movement(account.account_id, entry.index) + seq,
                     period or periods.period_of(entry.recorded_at, account.period_rule), kind, lot_id, grams)
-
-
-def _of_family(tx: ReadTx, holder: str, family: str) -> list[AccountRecord]:
-    return [account for account in tx.accounts(holder) if account.material_family == family]

@@ -42,7 +42,7 @@ def check_open(body: dict[str, Any]) -> None:
     """Return if `body` opens a well-formed account."""
     exact_fields(body, ("site", "material_family", "characteristic", "model", "period", "carry_forward"),
                  ("carry_forward_cap",))
-    text(body, "site", max_length=64)
+    claim_accounts.check_site(body)
     scrap_codes.choice(body["material_family"], scrap_codes.MATERIAL_FAMILIES, "body.material_family")
     scrap_codes.choice(body["characteristic"], CHARACTERISTICS, "body.characteristic")
     if body["model"] != MODEL:
@@ -57,14 +57,15 @@ def check_open(body: dict[str, Any]) -> None:
 
 
 def apply_open(tx: WriteTx, entry: Applied) -> None:
-    """Open the account; a holder has one per material family and characteristic (receipts name no site)."""
+    """Open the account; a holder keeps one per site, material family and characteristic."""
     require_any_role(tx, entry.actor, REGISTRARS)
     body = entry.body
+    opened = (body["site"], body["material_family"], body["characteristic"])
     for account in tx.accounts(entry.actor):
-        if (account.material_family, account.characteristic) == (body["material_family"], body["characteristic"]):
-            raise ClaimRefused("body.material_family", f"{account.account_id} already keeps {account.characteristic} "
-                                                       f"{account.material_family} at {account.site}: one account per "
-                                                       "family and characteristic, as receipts name no site")
+        if (account.site, account.material_family, account.characteristic) == opened:
+            raise ClaimRefused("body.site", f"{account.account_id} already keeps {account.characteristic} "
+                                            f"{account.material_family} at {account.site}: one account per site, "
+                                            "family and characteristic")
     tx.insert_account(AccountRecord(account_id(entry.index), entry.index, entry.actor, body["site"],
                                     body["material_family"], body["characteristic"], body["period"],
                                     body.get("carry_forward_cap"), entry.recorded_at))
@@ -90,6 +91,9 @@ def apply_allocate(tx: WriteTx, entry: Applied) -> None:
     if lot.origin_kind == "registered" or lot.created_by != entry.actor or lot.created_entry < account.entry_index:
         raise ClaimRefused("body.lot_id", f"only an output lot {entry.actor} made after opening the account at "
                                           f"{account.site} can carry its claim")
+    if lot.site != account.site:
+        raise ClaimRefused("body.lot_id", f"no allocation across sites: the lot was made at "
+                                          f"{lot.site or 'no named site'}, the account keeps {account.site}")
     pending = first_open_period(tx, account)
     now = periods.period_of(entry.recorded_at, account.period_rule)
     if now != pending:

@@ -42,8 +42,9 @@ def check_dispatch(body: dict[str, Any]) -> None:
 
 def check_receive(body: dict[str, Any]) -> None:
     """Return if `body` is a valid receipt with its inspection."""
-    exact_fields(body, ("transfer_id", "weighed_mass_kg", "inspection"))
+    exact_fields(body, ("transfer_id", "weighed_mass_kg", "inspection"), ("site",))
     text(body, "transfer_id", max_length=64)
+    claim_accounts.check_site(body)
     parse_kg(body["weighed_mass_kg"], "body.weighed_mass_kg")
     inspection = body["inspection"]
     if not isinstance(inspection, dict):
@@ -81,19 +82,21 @@ def apply_dispatch(tx: WriteTx, entry: Applied) -> None:
 
 
 def apply_receive(tx: WriteTx, entry: Applied) -> None:
-    """Close the transfer: the receiver takes custody at the weighed mass."""
+    """Close the transfer: the receiver takes custody at the weighed mass, at the site it names or can only mean."""
     body = entry.body
     transfer = _open_transfer_for(tx, body["transfer_id"], entry.actor)
     weighed = parse_kg(body["weighed_mass_kg"], "body.weighed_mass_kg")
     flagged = abs(weighed - transfer.declared_g) > tolerance(tx) * transfer.declared_g
-    tx.close_transfer(transfer, status="received", closed_entry=entry.index, closed_at=entry.recorded_at,
-                      weighed_g=weighed, outcome=body["inspection"], discrepancy=flagged)
     lot = tx.lot(transfer.lot_id)
     assert lot is not None
+    site = claim_accounts.site_of(tx, entry.actor, (lot.material_family,), body)
+    tx.close_transfer(transfer, status="received", closed_entry=entry.index, closed_at=entry.recorded_at,
+                      weighed_g=weighed, outcome=body["inspection"], discrepancy=flagged)
     makeup = composition.rescaled(composition.Makeup(lot.composition, lot.origins), weighed)
     tx.update_lot(lot, status="active", open_transfer=None, holder=entry.actor, mass_g=weighed,
                   owner=entry.actor if transfer.transfers_ownership else lot.owner,
-                  composition=makeup.categories, origins=makeup.origins, discrepancy=lot.discrepancy or flagged)
+                  composition=makeup.categories, origins=makeup.origins, discrepancy=lot.discrepancy or flagged,
+                  site=site)
     claim_accounts.withdraw(tx, transfer.sender, lot.lot_id, entry)
     received = tx.lot(lot.lot_id)
     assert received is not None

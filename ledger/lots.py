@@ -63,7 +63,8 @@ def check_register(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def _registration(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     exact_fields(body, ("material_family", "hs_code", "consumer_stage", "source_type", "origin", "net_mass_kg"),
                  ("grade", "ewc_code", "end_of_waste", "reference", "documents", "gross_mass_kg", "tare_mass_kg",
-                  "weighbridge_ticket"))
+                  "weighbridge_ticket", "site"))
+    claim_accounts.check_site(body)
     attributes = check_description(body, "body", waste_status_required=True)
     attributes["consumer_stage"] = scrap_codes.choice(body["consumer_stage"], scrap_codes.CONSUMER_STAGES,
                                                       "body.consumer_stage")
@@ -96,7 +97,8 @@ def apply_register(tx: WriteTx, entry: Applied) -> None:
     new_id = lot_id(entry.index)
     lot = LotRecord(new_id, entry.index, entry.actor, entry.recorded_at, "registered", entry.actor, entry.actor,
                     "active", net, attributes["material_family"], attributes["consumer_stage"], attributes,
-                    makeup.categories, makeup.origins)
+                    makeup.categories, makeup.origins,
+                    site=claim_accounts.site_of(tx, entry.actor, (attributes["material_family"],), entry.body))
     tx.insert_lot(lot)
     tx.grant_access(new_id, entry.actor)
     claim_accounts.credit(tx, lot, entry)

@@ -31,7 +31,8 @@ def check_transform(body: dict[str, Any]) -> None:
 
 
 def _outputs(body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[int], int, int]:
-    exact_fields(body, ("kind", "inputs", "outputs", "losses_kg"), ("additions",))
+    exact_fields(body, ("kind", "inputs", "outputs", "losses_kg"), ("additions", "site"))
+    claim_accounts.check_site(body)
     kind = body["kind"]
     if kind not in KINDS:
         raise InvalidInput("body.kind", f"must be one of {', '.join(KINDS)}")
@@ -89,13 +90,15 @@ def apply_transform(tx: WriteTx, entry: Applied) -> None:
     owners = {lot.owner for lot in inputs}
     owner = owners.pop() if len(owners) == 1 else entry.actor
     makeups = composition.drawn((composition.Makeup(lot.composition, lot.origins) for lot in inputs), added, masses)
+    site = claim_accounts.site_of(tx, entry.actor, {lot.material_family for lot in inputs}
+                                  | {attributes["material_family"] for attributes in described}, body, inputs)
     tx.consume_lots([lot.lot_id for lot in inputs], entry.index)
     claim_accounts.convert(tx, inputs, Fraction(output_g, input_g + added), entry)
     for number, (attributes, grams, makeup) in enumerate(zip(described, masses, makeups, strict=True), start=1):
         made = lot_id(entry.index, number)
         tx.insert_lot(LotRecord(made, entry.index, entry.actor, entry.recorded_at, body["kind"], entry.actor, owner,
                                 "active", grams, attributes["material_family"], makeup.stage(), attributes,
-                                makeup.categories, makeup.origins))
+                                makeup.categories, makeup.origins, site=site))
         tx.insert_edges([(made, lot.lot_id, entry.index) for lot in inputs])
         tx.grant_access(made, entry.actor, owner)
     tx.insert_transformation(TransformationRecord(

@@ -61,14 +61,16 @@ class Desk:
         body = berry_body(net_mass_kg=kg, consumer_stage=stage, reference=f"CU-{self.count:04d}")
         return self.submit(party, lots.REGISTER, body)["lot_id"]
 
-    def deliver(self, lot_id: str, sender: str, receiver: str, kg: str) -> None:
+    def deliver(self, lot_id: str, sender: str, receiver: str, kg: str, site: str | None = None) -> None:
         transfer = self.submit(sender, custody.DISPATCH, dispatch_body(lot_id, receiver, kg))["transfer_id"]
-        self.submit(receiver, custody.RECEIVE, receipt_body(transfer, kg))
+        self.submit(receiver, custody.RECEIVE, {**receipt_body(transfer, kg), **({"site": site} if site is not None else {})})
 
     def melt(self, party: str, inputs: list[str], outputs_kg: list[str], losses_kg: str, primary_kg: str = "0",
-             family: str = "copper") -> list[str]:
+             family: str = "copper", site: str | None = None) -> list[str]:
         body = transform_body("melt", inputs, [output(kg, material_family=family) for kg in outputs_kg],
                               losses=losses_kg)
+        if site is not None:
+            body["site"] = site
         if Decimal(primary_kg):
             body["additions"] = [{"material": "copper cathode", "mass_kg": primary_kg}]
         return self.submit(party, transformations.TRANSFORM, body)["outputs"]
@@ -93,6 +95,10 @@ class Desk:
         left = self.period
         self.now = datetime.fromisoformat(periods.end(left, "month").replace("Z", "+00:00")) + timedelta(hours=1)
         return left
+
+    def lot(self, lot_id: str) -> Any:
+        with self.store.read() as tx:
+            return tx.lot(lot_id)
 
     def statement(self, account: str, period: str, reader: str = "tuv-audit") -> dict[str, Any]:
         with self.store.read() as tx:

@@ -42,6 +42,7 @@ class LotRecord:
     consumed_entry: int | None = None
     open_transfer: str | None = None
     discrepancy: bool = False
+    site: str | None = None  # the holder's site the lot is at, where the holder names sites (mass balance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class LotFilter:
 
 _LOT_COLUMNS = ("lot_id", "created_entry", "created_by", "created_at", "origin_kind", "holder", "owner", "status",
                 "mass_g", "material_family", "consumer_stage", "attributes", "composition", "consumed_entry",
-                "open_transfer", "discrepancy")
+                "open_transfer", "discrepancy", "site")
 _TRANSFER_COLUMNS = ("transfer_id", "lot_id", "sender", "receiver", "declared_g", "lot_mass_g", "transport_reference",
                      "transfers_ownership", "dispatched_entry", "dispatched_at", "status", "closed_entry", "closed_at",
                      "weighed_g", "outcome", "discrepancy")
@@ -232,6 +233,7 @@ class LotReads:
             row.lot_id, row.created_entry, row.created_by, row.created_at, row.origin_kind, row.holder, row.owner,
             row.status, row.mass_g, row.material_family, row.consumer_stage, json.loads(row.attributes),
             json.loads(row.composition), origins, row.consumed_entry, row.open_transfer, bool(row.discrepancy),
+            row.site,
         )
 
     @staticmethod
@@ -393,7 +395,7 @@ def _lots_from(rows: Iterable[Sequence[Any]]) -> dict[str, LotRecord]:
 def _lot_record(row: Sequence[Any], origins: dict[str, int]) -> LotRecord:
     """Return the lot of a row selected as `_LOT_COLUMNS`."""
     return LotRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-                     _loads(row[11]), _loads(row[12]), origins, row[13], row[14], bool(row[15]))
+                     _loads(row[11]), _loads(row[12]), origins, row[13], row[14], bool(row[15]), row[16])
 
 
 def _transfer_record(row: Sequence[Any]) -> TransferRecord:

@@ -109,6 +109,7 @@ class LotRow(SQLModel, table=True):
     open_transfer: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     discrepancy: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     final_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # see store.ancestry_json
+    site: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class LotOriginRow(SQLModel, table=True):

@@ -8,10 +8,11 @@ import pytest
 
 from ledger import custody
 from ledger.errors import AccountNotFound, ClaimRefused, InvalidInput
-from tests.claims_desk import Desk
+from tests.claims_desk import COPPER_ACCOUNT, Desk
 from tests.factories import dispatch_body, receipt_body
 
 SMELTER, RECYCLER = "hamburg-copper", "duisburg-kabel"
+HAMBURG, LUENEN = COPPER_ACCOUNT["site"], "Lünen wire-rod plant"
 
 
 @pytest.fixture
@@ -170,11 +171,76 @@ def test_allocations_wait_until_every_earlier_period_is_closed(desk):
     assert f"period {month} is not closed" in refused.fields["rule"]
 
 
-def test_a_holder_keeps_one_account_per_family_and_characteristic(desk):
+def test_a_holder_keeps_one_account_per_site_family_and_characteristic(desk):
     desk.open_account(SMELTER)
     refused = refusal(desk.open_account, SMELTER)
-    assert refused.fields["field"] == "body.material_family"
+    assert refused.fields["field"] == "body.site" and "one account per site" in refused.fields["rule"]
     desk.open_account(SMELTER, characteristic="post_consumer")
+    desk.open_account(SMELTER, site=LUENEN)
+
+
+def test_a_holder_with_one_site_need_not_name_it(desk):
+    desk.open_account(SMELTER)
+    scrap = delivered(desk, "1000")
+    (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0")
+    assert desk.lot(scrap).site == desk.lot(ingots).site == HAMBURG
+
+
+def test_a_lot_is_credited_to_the_account_of_the_site_that_receives_it(desk):
+    hamburg, luenen = desk.open_account(SMELTER), desk.open_account(SMELTER, site=LUENEN)
+    desk.deliver(desk.copper_lot(RECYCLER, "7000"), RECYCLER, SMELTER, "7000", site=LUENEN)
+    assert desk.statement(luenen, desk.period)["received_kg"] == "7000.000"
+    assert desk.statement(hamburg, desk.period)["received_kg"] == "0.000"
+
+
+def test_a_holder_with_accounts_at_several_sites_must_name_the_receiving_site(desk):
+    desk.open_account(SMELTER)
+    desk.open_account(SMELTER, site=LUENEN)
+    with pytest.raises(InvalidInput) as refused:
+        delivered(desk, "1000")
+    assert refused.value.field == "body.site" and LUENEN in refused.value.rule and HAMBURG in refused.value.rule
+
+
+def test_a_lot_received_at_a_site_without_an_account_is_not_credited(desk):
+    account = desk.open_account(SMELTER)
+    desk.deliver(desk.copper_lot(RECYCLER, "1000"), RECYCLER, SMELTER, "1000", site="Hamburg warehouse 4")
+    assert desk.statement(account, desk.period)["received_kg"] == "0.000"
+
+
+def test_a_melt_makes_its_outputs_at_its_inputs_site(desk):
+    desk.open_account(SMELTER)
+    desk.open_account(SMELTER, site=LUENEN)
+    scrap = desk.copper_lot(RECYCLER, "1000")
+    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=LUENEN)
+    (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0")
+    assert desk.lot(ingots).site == LUENEN
+
+
+def test_no_allocation_across_sites(desk):
+    hamburg = desk.open_account(SMELTER)
+    desk.open_account(SMELTER, site=LUENEN)
+    scrap = desk.copper_lot(RECYCLER, "1000")
+    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=HAMBURG)
+    (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0", site=LUENEN)
+    refused = refusal(desk.allocate, SMELTER, hamburg, ingots, "1")
+    assert refused.fields["field"] == "body.lot_id" and "no allocation across sites" in refused.fields["rule"]
+
+
+def test_credit_converts_on_the_account_where_the_stock_was_received(desk):
+    hamburg, luenen = desk.open_account(SMELTER), desk.open_account(SMELTER, site=LUENEN)
+    scrap = desk.copper_lot(RECYCLER, "1000")
+    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=HAMBURG)
+    desk.melt(SMELTER, [scrap], ["1000"], "0", site=LUENEN)
+    assert desk.statement(hamburg, desk.period)["credits_kg"] == "1000.000"
+    assert desk.statement(luenen, desk.period)["credits_kg"] == "0.000"
+
+
+@pytest.mark.parametrize("site", ["", " Hamburg", "Hamburg ", "x" * 65, 7])
+def test_a_named_site_is_one_exact_label(desk, site):
+    scrap = desk.copper_lot(RECYCLER, "1000")
+    with pytest.raises(InvalidInput) as refused:
+        desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=site)
+    assert refused.value.field == "body.site"
 
 
 @pytest.mark.parametrize("model", ["controlled_blending", "book_and_claim"])

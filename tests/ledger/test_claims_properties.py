@@ -1,13 +1,15 @@
 """Mass-balance accounts over random histories: nothing allocated that did not come in, nothing ever negative.
 
-A smelter with a monthly copper account receives scrap from a recycler,
-melts it (with primary cathode, at random yields), allocates credit to its
-ingots (sometimes more than it may: that must be refused and change
-nothing), sells ingots and unprocessed scrap on, and closes months as its clock moves forward, on a
-fresh SQLite ledger per example. After every step:
+A smelter with monthly copper accounts at two sites receives scrap from a
+recycler at either, melts it at either (with primary cathode, at random
+yields), allocates credit from either to its ingots (sometimes more than it
+may, or across sites: that must be refused and change nothing), sells ingots
+and unprocessed scrap on, and closes months as its clock moves forward, on a
+fresh SQLite ledger per example. After every step, on each account:
 
     allocated <= converted <= received, and every prefix of the account's movements
     leaves stock >= 0 and available >= 0; no lot claims more than its mass;
+    every allocation went to a lot made at the account's site (while the smelter holds it);
 
 a buyer (with an account of its own) is credited no more for a lot the smelter
 made than the claim on it; and at the end of each example a rebuild from the log
@@ -38,6 +40,7 @@ from tests.claims_desk import Desk
 from tests.conftest import ORIGIN
 
 SMELTER, RECYCLER, BUYER = "hamburg-copper", "duisburg-kabel", "eindhoven-wire"
+SITES = ("Hamburg Peute smelter", "Lünen wire-rod plant")
 TONNES = 1_000_000
 CLAIM_TABLES = ("claim_accounts", "claim_movements", "claim_periods")
 
@@ -91,15 +94,16 @@ class Claims(RuleBasedStateMachine):
     @initialize(cap=st.sampled_from([None, "0", "0.25", "1"]), buyer=st.sampled_from(CHARACTERISTICS),
                 family=st.sampled_from(["copper", "brass"]))
     def open_the_accounts(self, cap: str | None, buyer: str, family: str) -> None:
-        self.account = self.desk.open_account(SMELTER, carry_forward=cap is not None, carry_forward_cap=cap)
+        self.accounts = {site: self.desk.open_account(SMELTER, site=site, carry_forward=cap is not None,
+                                                      carry_forward_cap=cap) for site in SITES}
         self.buyers = self.desk.open_account(BUYER, characteristic=buyer, material_family=family)
         self.buyer_characteristic = buyer
 
     @rule(tonnes=st.integers(1, 40), stage=st.sampled_from(["post_consumer", "pre_consumer", "home_scrap"]),
-          weighed=st.sampled_from([1, 0.995, 1.004]))
-    def receive_scrap(self, tonnes: int, stage: str, weighed: float) -> None:
+          weighed=st.sampled_from([1, 0.995, 1.004]), site=st.sampled_from(SITES))
+    def receive_scrap(self, tonnes: int, stage: str, weighed: float, site: str) -> None:
         lot = self.desk.copper_lot(RECYCLER, format_kg(tonnes * TONNES), stage)
-        self.desk.deliver(lot, RECYCLER, SMELTER, format_kg(round(tonnes * TONNES * weighed)))
+        self.desk.deliver(lot, RECYCLER, SMELTER, format_kg(round(tonnes * TONNES * weighed)), site=site)
         self.stock.append(lot)
 
     @precondition(lambda self: self.stock or self.ingots)
@@ -114,9 +118,10 @@ class Claims(RuleBasedStateMachine):
         losses = pool * data.draw(st.integers(0, 60), label="loss per mille") // 1000
         count = data.draw(st.integers(1, 3), label="outputs")
         family = data.draw(st.sampled_from(["copper", "brass"]), label="output family")
+        site = data.draw(st.sampled_from(SITES), label="site")
         masses = [(pool - losses) // count] * count
         made = self.desk.melt(SMELTER, inputs, [format_kg(grams) for grams in masses], format_kg(losses),
-                              primary_kg=format_kg(primary), family=family)
+                              primary_kg=format_kg(primary), family=family, site=site)
         self.stock = [lot for lot in self.stock if lot not in inputs]
         self.ingots = {lot: grams for lot, grams in self.ingots.items() if lot not in inputs}
         self.ingots.update(zip(made, masses, strict=True))
@@ -126,9 +131,10 @@ class Claims(RuleBasedStateMachine):
     def allocate(self, data: st.DataObject) -> None:
         lot = data.draw(st.sampled_from(sorted(self.ingots)), label="ingot")
         grams = data.draw(st.integers(1, self.ingots[lot] + TONNES), label="grams")
+        account = self.accounts[data.draw(st.sampled_from(SITES), label="account's site")]
         before = self.desk.log.size()
         try:
-            self.desk.allocate(SMELTER, self.account, lot, format_kg(grams))
+            self.desk.allocate(SMELTER, account, lot, format_kg(grams))
         except ClaimRefused:
             assert self.desk.log.size() == before
 
@@ -152,13 +158,14 @@ class Claims(RuleBasedStateMachine):
     @rule()
     def close_a_month(self) -> None:
         self.since_close = 0
-        with self.store.read() as tx:
-            record = tx.account(self.account)
-            assert record is not None
-            month = first_open_period(tx, record)
-        self.desk.now = max(self.desk.now, datetime.fromisoformat(
-            periods.end(month, "month").replace("Z", "+00:00")) + timedelta(hours=1))
-        self.desk.close(SMELTER, self.account, month)
+        for account in self.accounts.values():
+            with self.store.read() as tx:
+                record = tx.account(account)
+                assert record is not None
+                month = first_open_period(tx, record)
+            self.desk.now = max(self.desk.now, datetime.fromisoformat(
+                periods.end(month, "month").replace("Z", "+00:00")) + timedelta(hours=1))
+            self.desk.close(SMELTER, account, month)
 
     @invariant()
     def a_buyer_is_credited_only_the_claims_on_what_the_smelter_made(self) -> None:
@@ -175,14 +182,17 @@ class Claims(RuleBasedStateMachine):
     @invariant()
     def nothing_is_allocated_that_did_not_come_in_and_nothing_goes_negative(self) -> None:
         with self.store.read() as tx:
-            movements = tx.movements(self.account)
             for lot in self.ingots:
                 record = tx.lot(lot)
                 assert record is not None and claim_accounts.claimed(tx, lot, "recycled") <= record.mass_g
-        total = {kind: sum(m.grams for m in movements if m.kind == kind) for kind in claim_accounts.KINDS}
-        assert total["allocated"] <= total["converted"]
-        for _, stock, available in claim_accounts.running(movements):
-            assert stock >= 0 and available >= 0
+            for site, account in self.accounts.items():
+                movements = tx.movements(account)
+                total = {kind: sum(m.grams for m in movements if m.kind == kind) for kind in claim_accounts.KINDS}
+                assert total["allocated"] <= total["converted"]
+                for _, stock, available in claim_accounts.running(movements):
+                    assert stock >= 0 and available >= 0
+                assert all(getattr(tx.lot(m.lot_id or ""), "site", None) == site
+                           for m in movements if m.kind == "allocated" and m.lot_id in self.ingots)
 
 
 def test_random_histories_never_allocate_more_than_came_in_and_rebuild_every_statement(template: Path) -> None:
