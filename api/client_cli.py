@@ -88,6 +88,10 @@ def party_command(make: Callable[..., Any] = click.command, name: str | None = N
     return decorate
 
 
+AT_SITE = click.option("--at-site", help="your site that keeps the lot, where your mass-balance accounts are "
+                                          "kept per site (needed once you keep them at several)")
+
+
 def _report(error: ClientError) -> None:
     problem = error.problem
     click.echo(f"error {error.status} {problem.get('title', '')}: {problem.get('detail', '')}", err=True)
@@ -121,7 +125,8 @@ def _lot_line(lot: dict[str, Any]) -> str:
 def _lot_text(lot: dict[str, Any]) -> str:
     grade = lot["attributes"].get("grade")
     lines = [_lot_line(lot) + (f"  grade {grade['code']} ({grade['scheme']})" if grade else ""),
-             f"  owner {lot['owner']}; made by {lot['made_by']} at entry {lot['created_entry']} by {lot['created_by']}",
+             f"  owner {lot['owner']}; made by {lot['made_by']} at entry {lot['created_entry']} by {lot['created_by']}"
+             + (f"; at {lot['site']}" if lot.get("site") else ""),
              f"  {_makeup(lot)}"]
     if transfer := lot.get("open_transfer"):
         lines.append(f"  in transit as {transfer['transfer_id']} to {transfer['receiver']}, "
@@ -178,15 +183,16 @@ def lot() -> None:
 @click.option("--site", help="site of collection")
 @click.option("--mass", "net_mass_kg", help="net mass in kg")
 @click.option("--reference", help="your own reference for the lot")
+@AT_SITE
 def register(connection: Connection, body_file: Any, grade_scheme: str, grade: str | None, country: str | None,
-             site: str | None, **fields: str | None) -> Any:
+             site: str | None, at_site: str | None, **fields: str | None) -> Any:
     """Register a lot held by you, from --file or from the options."""
-    if body_file is not None and any((grade, country, site, *fields.values())):
+    if body_file is not None and any((grade, country, site, at_site, *fields.values())):
         raise click.UsageError("give either --file or the lot options, not both")
     grading = {"grade": {"scheme": grade_scheme, "code": grade}} if grade else {}
     body = json.load(body_file) if body_file is not None else {
         **{name: value for name, value in fields.items() if value is not None}, **grading,
-        "origin": {"country": country, "site": site}}
+        "origin": {"country": country, "site": site}, **({"site": at_site} if at_site else {})}
     return connection.writer().submit("/v1/lots", "lot.register", body)
 
 
@@ -232,12 +238,14 @@ def dispatch(connection: Connection, lot_id: str, to_party: str, mass: str, tran
 @click.option("--non-conformant", is_flag=True)
 @click.option("--radiation-failed", is_flag=True)
 @click.option("--notes")
+@AT_SITE
 def receive(connection: Connection, transfer_id: str, mass: str, non_conformant: bool, radiation_failed: bool,
-            notes: str | None) -> Any:
+            notes: str | None, at_site: str | None) -> Any:
     """Receive a transfer addressed to you at its weighed mass, with your inspection."""
     inspection = {"conformant": not non_conformant, "radiation_check_passed": not radiation_failed,
                   **({"notes": notes} if notes else {})}
-    body = {"transfer_id": transfer_id, "weighed_mass_kg": mass, "inspection": inspection}
+    body = {"transfer_id": transfer_id, "weighed_mass_kg": mass, "inspection": inspection,
+            **({"site": at_site} if at_site else {})}
     return connection.writer().submit(f"/v1/transfers/{transfer_id}/receipt", "lot.receive", body)
 
 
@@ -258,14 +266,15 @@ def reject(connection: Connection, transfer_id: str, reason: str) -> Any:
 @click.option("--material", type=click.Choice(scrap_codes.MATERIAL_FAMILIES), help="material of outputs given in kg")
 @click.option("--losses", default="0", show_default=True, help="stated losses in kg")
 @click.option("--addition", "additions", multiple=True, help="primary metal added in a melt, MATERIAL=KG (repeat)")
+@AT_SITE
 def transform(connection: Connection, kind: str, inputs: tuple[str, ...], outputs: tuple[str, ...],
-              material: str | None, losses: str, additions: tuple[str, ...]) -> Any:
+              material: str | None, losses: str, additions: tuple[str, ...], at_site: str | None) -> Any:
     """Split, sort, bale, blend or melt lots you hold into new lots."""
     if not all("=" in text for text in additions):
         raise click.BadParameter("give each addition as MATERIAL=KG", param_hint="--addition")
     added = [dict(zip(("material", "mass_kg"), text.rsplit("=", 1), strict=True)) for text in additions]
     body = {"kind": kind, "inputs": list(inputs), "outputs": [_output(text, material) for text in outputs],
-            "losses_kg": losses, **({"additions": added} if added else {})}
+            "losses_kg": losses, **({"additions": added} if added else {}), **({"site": at_site} if at_site else {})}
     return connection.writer().submit("/v1/transformations", "lot.transform", body)
 
 

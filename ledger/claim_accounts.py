@@ -54,11 +54,17 @@ def site_of(tx: ReadTx, holder: str, families: Iterable[str], body: dict[str, An
     if len(common) == 1 and None not in common:
         return common.pop()
     wanted = set(families)
-    sites = sorted({account.site for account in tx.accounts(holder) if account.material_family in wanted})
+    sites = account_sites(tx, holder, wanted)
     if len(sites) > 1:
         raise InvalidInput("body.site", f"is required: {holder} keeps mass-balance accounts for "
                                         f"{', '.join(sorted(wanted))} at {', '.join(sites)}")
     return sites[0] if sites else None
+
+
+def account_sites(tx: ReadTx, holder: str, families: Iterable[str] | None = None) -> list[str]:
+    """Return the sites where the holder keeps accounts (for any of `families`, if given), sorted."""
+    wanted = None if families is None else set(families)
+    return sorted({account.site for account in tx.accounts(holder) if wanted is None or account.material_family in wanted})
 
 
 def content(lot: LotRecord, characteristic: str) -> int:

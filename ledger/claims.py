@@ -263,4 +263,4 @@ def claimable(tx: ReadTx, record: AccountRecord) -> list[tuple[LotRecord, int]]:
                     1000)
     return [(lot, claim_accounts.claimed(tx, lot.lot_id, record.characteristic)) for lot in lots_
             if lot.origin_kind != "registered" and lot.created_by == record.holder
-            and lot.created_entry > record.entry_index]
+            and lot.created_entry > record.entry_index and lot.site == record.site]

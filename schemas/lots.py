@@ -64,6 +64,9 @@ class LotSchema(Schema):
                              metadata={"description": "computed from the inputs, mass-weighted; six decimals"})
     origins = fields.Function(lambda view: _origins(view.makeup), required=True)
     discrepancy = fields.Boolean(attribute="lot.discrepancy", required=True)
+    site = fields.String(attribute="lot.site", allow_none=True,
+                         metadata={"description": "the holder's site the lot is at, where mass-balance accounts "
+                                                  "are kept per site"})
     open_transfer = fields.Nested(TransferSchema, allow_none=True)
     created_by = fields.String(attribute="lot.created_by", required=True)
     created_at = fields.String(attribute="lot.created_at", required=True)

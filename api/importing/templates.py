@@ -8,18 +8,20 @@ from __future__ import annotations
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "lots": (
-        "Reference;Material;Grade;EWC;HS;Stage;Source;Country;Site;Net (t);Weighbridge ticket\r\n"
+        "Reference;Material;Grade;EWC;HS;Stage;Source;Country;Site;Net (t);Weighbridge ticket;Stock site\r\n"
         "RTM-2026-0001;ferrous;HMS1/2;17 04 05;720449;post_consumer;construction_demolition;NL;"
-        "Waalhaven Zuid yard;24,38;WB-118822\r\n"
+        "Waalhaven Zuid yard;24,38;WB-118822;Rotterdam Waalhaven\r\n"
         "RTM-2026-0002;copper;Berry;17 04 01;740400;pre_consumer;industrial_new_scrap;DE;"
-        "Duisburg cable works;5,0005;WB-118823\r\n",
+        "Duisburg cable works;5,0005;WB-118823;\r\n",
         '''# scrapledger import mapping: lot registrations (scrapledger import lots FILE --map THIS)
 #
 # [columns]: ledger field = the column's header in your file. A field may be left out,
 # or given once for every row in [fixed]. Fields: reference, material_family,
 # grade.scheme, grade.code, ewc_code, hs_code, consumer_stage, source_type,
-# origin.country, origin.site, net_mass_kg, gross_mass_kg, tare_mass_kg,
-# weighbridge_ticket, and documents.<kind> (a document's SHA-256).
+# origin.country, origin.site (where the scrap arose), net_mass_kg, gross_mass_kg,
+# tare_mass_kg, weighbridge_ticket, site (your own site where the lot is kept; name it
+# when you keep mass-balance accounts for the material at more than one site), and
+# documents.<kind> (a document's SHA-256).
 
 [file]
 delimiter = ";"       # ; , | or "\\t"; found from the header line when left out
@@ -40,6 +42,7 @@ source_type = "Source"
 "origin.site" = "Site"
 net_mass_kg = "Net (t)"
 weighbridge_ticket = "Weighbridge ticket"
+site = "Stock site"
 
 [fixed]
 "grade.scheme" = "ISRI"
@@ -72,12 +75,13 @@ transfers_ownership = "Sold"
 ''',
     ),
     "receipts": (
-        "Transfer;Weighed (kg);Conformant;Radiation OK;Remarks\r\n"
-        "tr-13;24.360;ja;ja;\r\n",
+        "Transfer;Weighed (kg);Receiving site;Conformant;Radiation OK;Remarks\r\n"
+        "tr-13;24.360;IJmuiden scrap yard;ja;ja;\r\n",
         '''# scrapledger import mapping: receipts from a weighbridge ticket file
 # (scrapledger import receipts FILE --map THIS). Each row receives an open transfer addressed to you.
-# Fields: transfer_id, weighed_mass_kg, inspection.conformant, inspection.radiation_check_passed,
-# inspection.notes.
+# Fields: transfer_id, weighed_mass_kg, site (your site that received the lot; name it when you
+# keep mass-balance accounts for the material at more than one site), inspection.conformant,
+# inspection.radiation_check_passed, inspection.notes.
 
 [file]
 delimiter = ";"
@@ -86,6 +90,7 @@ decimal = ","
 [columns]
 transfer_id = "Transfer"
 weighed_mass_kg = "Weighed (kg)"
+site = "Receiving site"
 "inspection.conformant" = "Conformant"
 "inspection.radiation_check_passed" = "Radiation OK"
 "inspection.notes" = "Remarks"

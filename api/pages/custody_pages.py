@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from ledger import custody, lots
+from ledger import claim_accounts, custody, lots
 from schemas.lots import LotSchema, TransferSchema
 
 from ..services import services
@@ -27,5 +27,6 @@ def transfer(transfer_id: str) -> str:
     """A transfer and, for its addressee while open, the receipt and rejection forms."""
     record, view = services().read(lambda tx: (custody.describe_transfer(tx, g.party, transfer_id),
                                                lots.describe(tx, g.party, tx.transfer(transfer_id).lot_id)))
+    sites = services().read(lambda tx: claim_accounts.account_sites(tx, g.party, (view.lot.material_family,)))
     return render_template("transfer.html", transfer=TransferSchema().dump(record), lot=LotSchema().dump(view),
-                           addressee=record.receiver == g.party and record.status == "open")
+                           addressee=record.receiver == g.party and record.status == "open", sites=sites)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, render_template, request
 
-from ledger import custody, lots, scrap_codes, transformations
+from ledger import claim_accounts, custody, lots, scrap_codes, transformations
 from ledger.provenance import provenance_json
 from ledger.provenance_graph import provenance_graph
 from ledger.store import LotFilter
@@ -32,6 +32,10 @@ def _my_lots(status: str | None) -> list[dict[str, Any]]:
     return LotSchema(many=True).dump(views)  # type: ignore[no-any-return]
 
 
+def _account_sites() -> list[str]:
+    return services().read(lambda tx: claim_accounts.account_sites(tx, g.party))
+
+
 @bp.get("/")
 @signed_in
 def home() -> str:
@@ -52,7 +56,7 @@ def my_lots() -> str:
 @signed_in
 def new_lot() -> str:
     """The registration form of a lorry load, with the code lists the ledger accepts."""
-    return render_template("lot_new.html", codes=CODES)
+    return render_template("lot_new.html", codes=CODES, sites=_account_sites())
 
 
 @bp.get("/lots/<lot_id>")
@@ -94,4 +98,4 @@ def transform() -> str:
     """Split, sort, bale, blend or melt held lots, with a live mass balance before signing."""
     held = _my_lots("active")
     chosen = set(request.args.getlist("input"))
-    return render_template("transform.html", lots=held, chosen=chosen, codes=CODES)
+    return render_template("transform.html", lots=held, chosen=chosen, codes=CODES, sites=_account_sites())

@@ -21,14 +21,19 @@ def account(smelter):
     return smelter.submit("/v1/mass-balance/accounts", "claim.open_account", COPPER)["result"]["account_id"]
 
 
-def melted(make_party, smelter):
+def delivered(make_party, smelter):
     recycler = make_party("duisburg-kabel", roles=("recycler",), country="DE")
     lot_id = recycler.submit("/v1/lots", "lot.register", berry_body(net_mass_kg="10000"))["result"]["lot_id"]
-    transfer = recycler.submit(f"/v1/lots/{lot_id}/dispatches", "lot.dispatch",
-                               dispatch_body(lot_id, smelter.party_id, "10000"))["result"]["transfer_id"]
-    smelter.submit(f"/v1/transfers/{transfer}/receipt", "lot.receive", receipt_body(transfer, "10000"))
-    return smelter.submit("/v1/transformations", "lot.transform", transform_body(
-        "melt", [lot_id], [output("10000", material_family="copper")]))["result"]["outputs"][0]
+    return recycler.submit(f"/v1/lots/{lot_id}/dispatches", "lot.dispatch",
+                           dispatch_body(lot_id, smelter.party_id, "10000"))["result"]["transfer_id"], lot_id
+
+
+def melted(make_party, smelter, site=None):
+    transfer, lot_id = delivered(make_party, smelter)
+    at = {"site": site} if site else {}
+    smelter.submit(f"/v1/transfers/{transfer}/receipt", "lot.receive", {**receipt_body(transfer, "10000"), **at})
+    body = transform_body("melt", [lot_id], [output("10000", material_family="copper")])
+    return smelter.submit("/v1/transformations", "lot.transform", {**body, **at})["result"]["outputs"][0]
 
 
 def test_the_accounts_page_lists_the_holders_accounts_and_offers_to_open_one(client, smelter, account):
@@ -51,3 +56,26 @@ def test_another_partys_account_is_a_404_page(client, make_party, account):
     other = make_party("eindhoven-wire", roles=("smelter",))
     sign_in(client, other.token)
     assert client.get(f"/mass-balance/{account}").status_code == 404
+
+
+def test_the_allocation_form_offers_only_lots_made_at_the_accounts_site(client, make_party, smelter, account):
+    smelter.submit("/v1/mass-balance/accounts", "claim.open_account", {**COPPER, "site": "Lünen wire-rod plant"})
+    ingots = melted(make_party, smelter, site="Lünen wire-rod plant")
+    sign_in(client, smelter.token)
+    assert f'<option value="{ingots}">' not in client.get(f"/mass-balance/{account}").get_data(as_text=True)
+
+
+def test_the_receipt_form_requires_the_site_once_the_holder_keeps_accounts_at_several(client, make_party, smelter,
+                                                                                       account):
+    smelter.submit("/v1/mass-balance/accounts", "claim.open_account", {**COPPER, "site": "Lünen wire-rod plant"})
+    transfer, _ = delivered(make_party, smelter)
+    sign_in(client, smelter.token)
+    page = client.get(f"/transfers/{transfer}").get_data(as_text=True)
+    assert 'name="site" type="text" value=""\n         required' in page
+    assert '<option value="Hamburg Peute smelter"><option value="Lünen wire-rod plant">' in page
+
+
+def test_a_lot_page_shows_the_site_the_lot_is_at(client, make_party, smelter, account):
+    ingots = melted(make_party, smelter)
+    sign_in(client, smelter.token)
+    assert "<dt>At site</dt><dd>Hamburg Peute smelter</dd>" in client.get(f"/lots/{ingots}").get_data(as_text=True)

@@ -106,6 +106,16 @@ def test_a_lot_travels_from_dispatch_to_receipt_to_a_melt_and_back_through_prove
                                "4998.000 kg weighed, received")
 
 
+def test_a_lot_is_received_and_melted_at_the_site_named_with_at_site(scrapledger, recycler, smelter, tmp_path):
+    lot_id = register_berry(scrapledger, recycler, tmp_path)
+    transfer = dispatch(scrapledger, recycler, lot_id)
+    ok(scrapledger(smelter, "receive", transfer, "--mass", "5000.5", "--at-site", "Hamburg Peute smelter"))
+    assert "; at Hamburg Peute smelter" in ok(scrapledger(smelter, "lot", "show", lot_id))
+    melted = ok(scrapledger(smelter, "transform", "--kind", "melt", "--input", lot_id, "--output", "5000",
+                            "--material", "copper", "--losses", "0.5", "--at-site", "Lünen wire-rod plant"))
+    assert smelter.get(f"/v1/lots/{melted.split()[-1]}")["site"] == "Lünen wire-rod plant"
+
+
 def test_a_rejected_delivery_leaves_the_lot_with_its_sender(scrapledger, recycler, smelter, tmp_path):
     lot_id = register_berry(scrapledger, recycler, tmp_path)
     transfer = dispatch(scrapledger, recycler, lot_id, "--keep-ownership")
