@@ -43,3 +43,25 @@ def test_a_smelter_opens_an_account_and_allocates_its_melts_credit_to_an_ingot(p
         page.click("#allocate button[type=submit]")
     assert "9000.000" in page.locator("tr", has_text="allocations").inner_text()
     assert smelter.get(f"/v1/mass-balance/accounts/{account}")["available_kg"] == "666.666"
+
+
+def test_a_smelter_with_accounts_at_two_sites_receives_a_delivery_at_the_one_it_names(page, live_server, make_party,
+                                                                                      key_file):  # noqa: F811
+    recycler = make_party("duisburg-kabel", roles=("recycler",), country="DE")
+    smelter = make_party("hamburg-copper", roles=("smelter",), country="DE", legal_name="Hamburger Kupferhütte AG")
+    accounts = {site: smelter.submit("/v1/mass-balance/accounts", "claim.open_account", {
+        "site": site, "material_family": "copper", "characteristic": "recycled", "model": "mass_balance",
+        "period": "month", "carry_forward": False})["result"]["account_id"]
+        for site in ("Hamburg Peute smelter", "Lünen wire-rod plant")}
+    lot_id = recycler.submit("/v1/lots", "lot.register", berry_body(net_mass_kg="8000"))["result"]["lot_id"]
+    transfer = recycler.submit(f"/v1/lots/{lot_id}/dispatches", "lot.dispatch",
+                               dispatch_body(lot_id, smelter.party_id, "8000"))["result"]["transfer_id"]
+    signed_in(page, live_server, smelter, key_file(smelter))
+    page.goto(f"{live_server}/transfers/{transfer}")
+    assert "you keep mass-balance accounts at Hamburg Peute smelter, Lünen wire-rod plant" in page.inner_text("#receive")
+    page.fill("#f-weighed_mass_kg", "8000")
+    page.fill("#f-site", "Lünen wire-rod plant")
+    with page.expect_navigation():
+        page.click("#receive button[type=submit]")
+    assert "Lünen wire-rod plant" in page.inner_text("dl.facts")
+    assert smelter.get(f"/v1/mass-balance/accounts/{accounts['Lünen wire-rod plant']}")["in_stock_kg"] == "8000.000"
