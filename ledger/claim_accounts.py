@@ -107,7 +107,7 @@ def creditable(tx: ReadTx, lot: LotRecord, characteristic: str, before: LotRecor
 
 def credit(tx: WriteTx, lot: LotRecord, entry: Applied, before: LotRecord | None = None) -> None:
     """Credit a lot that came into the actor's custody (registered or received) to its accounts at its site."""
-    tx.insert_movements([movement(tx, account, entry, "received", lot.lot_id, grams)
+    tx.insert_movements([movement(account, entry, "received", lot.lot_id, grams)
                          for account in tx.accounts(entry.actor)
                          if (account.site, account.material_family) == (lot.site, lot.material_family)
                          and (grams := creditable(tx, lot, account.characteristic, before))])
@@ -115,21 +115,21 @@ def credit(tx: WriteTx, lot: LotRecord, entry: Applied, before: LotRecord | None
 
 def withdraw(tx: WriteTx, former_holder: str, lot_id: str, entry: Applied) -> None:
     """Withdraw what a lot still holds in stock on its former holder's accounts (it left unprocessed)."""
-    tx.insert_movements([movement(tx, account, entry, "withdrawn", lot_id, left)
+    tx.insert_movements([movement(account, entry, "withdrawn", lot_id, left)
                          for account in tx.accounts(former_holder) if (left := in_stock(tx, account, lot_id))])
 
 
 def convert(tx: WriteTx, inputs: list[LotRecord], yield_: Fraction, entry: Applied) -> None:
     """Turn the stock of consumed lots into available credit in the transformation's yield; the rest is lost."""
     for account in tx.accounts(entry.actor):
-        moved: list[Movement] = []
+        moved: list[tuple[str, str, int]] = []
         for lot in inputs:
             stock = in_stock(tx, account, lot.lot_id)
             converted = int(stock * yield_)  # rounded down: never more credit than came through
-            moved += [movement(tx, account, entry, kind, lot.lot_id, grams, seq=len(moved) + offset)
-                      for offset, (kind, grams) in enumerate((("converted", converted), ("lost", stock - converted)))
+            moved += [(kind, lot.lot_id, grams) for kind, grams in (("converted", converted), ("lost", stock - converted))
                       if grams]
-        tx.insert_movements(moved)
+        tx.insert_movements([movement(account, entry, kind, lot_id, grams, seq=seq)
+                             for seq, (kind, lot_id, grams) in enumerate(moved)])
 
 
 def in_stock(tx: ReadTx, account: AccountRecord, lot_id: str) -> int:
@@ -154,11 +154,11 @@ def balances(movements: Iterable[Movement]) -> tuple[int, int]:
     return stock, available
 
 
-def movement(tx: ReadTx, account: AccountRecord, entry: Applied, kind: str, lot_id: str | None, grams: int,
+def movement(account: AccountRecord, entry: Applied, kind: str, lot_id: str | None, grams: int,
              *, seq: int = 0, period: str | None = None) -> Movement:
-    """Return a new movement of an entry on an account (`seq` places it after others not yet written).
+    """Return the `seq`-th movement of an entry on an account (an entry writes those all at once).
 
     It falls in the entry's period unless `period` is given.
     """
-    return Movement(account.account_id, entry.index, tx.next_movement(account.account_id, entry.index) + seq,
+    return Movement(account.account_id, entry.index, seq,
                     period or periods.period_of(entry.recorded_at, account.period_rule), kind, lot_id, grams)

@@ -107,7 +107,7 @@ def apply_allocate(tx: WriteTx, entry: Applied) -> None:
     if grams > available:
         raise ClaimRefused("body.mass_kg", f"the account has {format_kg(available)} kg available: "
                                            "no balance may go negative")
-    tx.insert_movements([claim_accounts.movement(tx, account, entry, "allocated", lot.lot_id, grams)])
+    tx.insert_movements([claim_accounts.movement(account, entry, "allocated", lot.lot_id, grams)])
 
 
 def check_close(body: dict[str, Any]) -> None:
@@ -133,7 +133,7 @@ def apply_close(tx: WriteTx, entry: Applied) -> None:
     closed = statement(tx, account, period, closing_entry=entry.index)
     forfeited = closed.grams["forfeited"]
     if forfeited:
-        tx.insert_movements([claim_accounts.movement(tx, account, entry, "forfeited", None, forfeited, period=period)])
+        tx.insert_movements([claim_accounts.movement(account, entry, "forfeited", None, forfeited, period=period)])
     tx.insert_period(account.account_id, period, entry.index, closed.as_json())
 
 

@@ -65,12 +65,6 @@ class ClaimReads:
                                        .order_by(col(ClaimMovementRow.entry_index), col(ClaimMovementRow.seq)))
         return [_movement(row) for row in rows]
 
-    def next_movement(self, account_id: str, entry_index: int) -> int:
-        """Return the next free sequence number of an entry's movements on an account."""
-        found = self.connection.execute(select(func.count()).select_from(ClaimMovementRow).where(
-            col(ClaimMovementRow.account_id) == account_id, col(ClaimMovementRow.entry_index) == entry_index)).scalar()
-        return int(found or 0)
-
     def closed_periods(self, account_id: str) -> list[tuple[str, int, dict[str, Any]]]:
         """Return an account's closed periods in order: period, closing entry, statement."""
         rows = self.connection.execute(select(ClaimPeriodRow).where(col(ClaimPeriodRow.account_id) == account_id)

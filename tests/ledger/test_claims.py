@@ -58,6 +58,14 @@ def test_a_melt_converts_stock_into_credit_at_its_yield_and_loses_the_rest(desk)
         "9666.666", "333.334", "0.000")
 
 
+def test_a_melt_records_the_loss_of_a_lot_too_small_to_yield_a_gram_beside_the_others(desk):
+    account = desk.open_account(SMELTER)
+    crumb, scrap = delivered(desk, "0.001"), delivered(desk, "10")
+    desk.melt(SMELTER, [crumb, scrap], ["5"], "5.001")
+    statement = desk.statement(account, desk.period)
+    assert (statement["credits_kg"], statement["losses_kg"]) == ("4.999", "5.002")
+
+
 def test_credit_is_allocated_to_an_output_lot_up_to_what_the_account_holds(desk):
     account = desk.open_account(SMELTER)
     (ingots,) = desk.melt(SMELTER, [delivered(desk, "10000")], ["29000"], "1000", primary_kg="20000")
