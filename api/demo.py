@@ -211,7 +211,7 @@ def _chain(run: _Scenario, ids: dict[str, str]) -> None:
           "net_mass_kg": "13150"}], losses="258",
         additions=[{"material": "primary copper cathode (LME grade A)", "mass_kg": "2500"}])
     with run.log.store.read() as tx:
-        _, available = claim_accounts.balances(tx.movements(account.result["account_id"]))
+        _, available = claim_accounts.held(tx, account.result["account_id"])
     run.submit(hamburg, claims.ALLOCATE, {"account_id": account.result["account_id"], "lot_id": ids["hamburg-ingots"],
                                           "mass_kg": format_kg(available // 100_000 * 100_000)})  # whole 100 kg
 

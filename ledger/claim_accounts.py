@@ -154,6 +154,17 @@ def balances(movements: Iterable[Movement]) -> tuple[int, int]:
     return stock, available
 
 
+def held(tx: ReadTx, account_id: str) -> tuple[int, int]:
+    """Return what an account holds now: (in stock, available)."""
+    return balances_of(tx.movement_totals(account_id))
+
+
+def balances_of(totals: dict[str, int]) -> tuple[int, int]:
+    """Return (in stock, available) of grams per movement kind."""
+    return (sum(KINDS[kind][0] * grams for kind, grams in totals.items()),
+            sum(KINDS[kind][1] * grams for kind, grams in totals.items()))
+
+
 def movement(account: AccountRecord, entry: Applied, kind: str, lot_id: str | None, grams: int,
              *, seq: int = 0, period: str | None = None) -> Movement:
     """Return the `seq`-th movement of an entry on an account (an entry writes those all at once).

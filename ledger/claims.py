@@ -103,7 +103,7 @@ def apply_allocate(tx: WriteTx, entry: Applied) -> None:
     if already + grams > lot.mass_g:
         raise ClaimRefused("body.mass_kg", f"the lot weighs {format_kg(lot.mass_g)} kg and already claims "
                                            f"{format_kg(already)} kg: no allocation beyond the lot's mass")
-    _, available = claim_accounts.balances(tx.movements(account.account_id))
+    _, available = claim_accounts.held(tx, account.account_id)
     if grams > available:
         raise ClaimRefused("body.mass_kg", f"the account has {format_kg(available)} kg available: "
                                            "no balance may go negative")
@@ -165,11 +165,9 @@ def statement(tx: ReadTx, account: AccountRecord, period: str, *, closing_entry:
     Closing (`closing_entry` given) fixes what carries forward: at most the
     account's cap times the period's credits; the rest is forfeited.
     """
-    movements = tx.movements(account.account_id)
-    before = [movement for movement in movements if movement.period < period]
-    during = [movement for movement in movements if movement.period == period and movement.kind != "forfeited"]
-    total = {kind: sum(movement.grams for movement in during if movement.kind == kind) for kind in claim_accounts.KINDS}
-    stock, opening = claim_accounts.balances(before)
+    during = tx.movement_totals(account.account_id, period=period)
+    total = {kind: during.get(kind, 0) for kind in claim_accounts.KINDS}  # its own close's forfeit is not read
+    stock, opening = claim_accounts.balances_of(tx.movement_totals(account.account_id, before=period))
     closing = opening + total["converted"] - total["allocated"]
     grams = {"opening": opening, "credits": total["converted"], "allocations": total["allocated"],
              "losses": total["lost"], "closing": closing, "carried_forward": 0, "forfeited": 0,
@@ -179,7 +177,7 @@ def statement(tx: ReadTx, account: AccountRecord, period: str, *, closing_entry:
         cap = Fraction(account.carry_forward_cap or 0)
         grams["carried_forward"] = min(closing, int(cap * total["converted"]))
         grams["forfeited"] = closing - grams["carried_forward"]
-    return Statement(account, period, grams, sorted({movement.entry_index for movement in during}), closing_entry)
+    return Statement(account, period, grams, tx.period_entries(account.account_id, period), closing_entry)
 
 
 def first_open_period(tx: ReadTx, account: AccountRecord) -> str:
@@ -239,7 +237,7 @@ def period_statement(tx: ReadTx, reader: str, account: str, period: str) -> dict
 
 def account_view(tx: ReadTx, record: AccountRecord) -> dict[str, Any]:
     """Return an account with what it holds now, its open period and its closed periods."""
-    stock, available = claim_accounts.balances(tx.movements(record.account_id))
+    stock, available = claim_accounts.held(tx, record.account_id)
     return {**{name: getattr(record, name) for name in AccountRecord.__slots__}, "model": MODEL,
             "available_kg": format_kg(available), "in_stock_kg": format_kg(stock),
             "open_period": first_open_period(tx, record),

@@ -59,6 +59,25 @@ class ClaimReads:
         rows = self.connection.execute(query.order_by(col(ClaimMovementRow.entry_index), col(ClaimMovementRow.seq)))
         return [_movement(row) for row in rows]
 
+    def movement_totals(self, account_id: str, *, before: str | None = None,
+                        period: str | None = None) -> dict[str, int]:
+        """Return an account's grams per movement kind: in all, in the periods before `before`, or in `period`."""
+        query = (select(col(ClaimMovementRow.kind), func.sum(col(ClaimMovementRow.grams)))
+                 .where(col(ClaimMovementRow.account_id) == account_id).group_by(col(ClaimMovementRow.kind)))
+        if before is not None:
+            query = query.where(col(ClaimMovementRow.period) < before)
+        if period is not None:
+            query = query.where(col(ClaimMovementRow.period) == period)
+        return {kind: int(total) for kind, total in self.connection.execute(query)}
+
+    def period_entries(self, account_id: str, period: str) -> list[int]:
+        """Return the entries that moved an account in a period, other than its close, in log order."""
+        rows = self.connection.execute(
+            select(col(ClaimMovementRow.entry_index)).distinct()
+            .where(col(ClaimMovementRow.account_id) == account_id, col(ClaimMovementRow.period) == period,
+                   col(ClaimMovementRow.kind) != "forfeited").order_by(col(ClaimMovementRow.entry_index)))
+        return [int(index) for index, in rows]
+
     def lot_movements(self, lot_id: str) -> list[Movement]:
         """Return every account's movements naming a lot, in log order."""
         rows = self.connection.execute(select(ClaimMovementRow).where(col(ClaimMovementRow.lot_id) == lot_id)
