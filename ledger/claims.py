@@ -221,8 +221,8 @@ def readable_account(tx: ReadTx, reader: str, account: str) -> AccountRecord:
     return record
 
 
-def period_statement(tx: ReadTx, reader: str, account: str, period: str) -> dict[str, Any]:
-    """Return a period's statement: as closed (stored), or as it stands while it is open."""
+def period_statement(tx: ReadTx, reader: str, account: str, period: str, now: str) -> dict[str, Any]:
+    """Return a period's statement: as closed (stored), or as it stands while it is open (once it has begun)."""
     record = readable_account(tx, reader, account)
     if not periods.is_period(period, record.period_rule):
         raise InvalidInput("period", f"must name a {record.period_rule} of this account, such as "
@@ -232,6 +232,8 @@ def period_statement(tx: ReadTx, reader: str, account: str, period: str) -> dict
             return stored
     if period < periods.period_of(record.opened_at, record.period_rule):
         raise InvalidInput("period", f"the account opened in {periods.period_of(record.opened_at, record.period_rule)}")
+    if periods.start(period) > now:
+        raise InvalidInput("period", f"{period} has not begun: it starts at {periods.start(period)}")
     return statement(tx, record, period).as_json()
 
 

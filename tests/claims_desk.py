@@ -102,4 +102,4 @@ class Desk:
 
     def statement(self, account: str, period: str, reader: str = "tuv-audit") -> dict[str, Any]:
         with self.store.read() as tx:
-            return claims.period_statement(tx, reader, account, period)
+            return claims.period_statement(tx, reader, account, period, format_time(self.now))

@@ -10,12 +10,13 @@ from flask import Response, g
 from flask.views import MethodView
 
 from ledger import claims
+from ledger.entries import format_time
 from ledger.log import AppendResult
 from schemas.claims import AccountListSchema, AccountSchema, StatementSchema
 from schemas.submissions import AppendResultSchema, SignedSubmissionSchema
 
 from ..openapi import LedgerBlueprint
-from ..services import services
+from ..services import now, services
 from ..writes import append
 
 bp = LedgerBlueprint("mass-balance", __name__, url_prefix="/v1/mass-balance",
@@ -69,7 +70,8 @@ class Period(MethodView):
     @bp.response(200, StatementSchema)
     def get(self, account_id: str, period: str) -> dict[str, Any]:
         """Return a period's statement: opening, credits, allocations, losses, closing, carried and forfeited."""
-        return services().read(lambda tx: claims.period_statement(tx, g.party, account_id, period))
+        return services().read(lambda tx: claims.period_statement(tx, g.party, account_id, period,
+                                                                           format_time(now())))
 
 
 @bp.route("/statements.csv")

@@ -8,10 +8,11 @@ from flask import Blueprint, g, render_template
 
 from ledger import claims, periods, scrap_codes
 from ledger.claim_accounts import CHARACTERISTICS
+from ledger.entries import format_time
 from ledger.masses import format_kg
 from ledger.store import ReadTx
 
-from ..services import services
+from ..services import now, services
 from .sessions import signed_in
 
 bp = Blueprint("claim_pages", __name__)
@@ -35,7 +36,8 @@ def account(account_id: str, period: str | None = None) -> str:
     def read(tx: ReadTx) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, str]]]:
         record = claims.readable_account(tx, g.party, account_id)
         view = claims.account_view(tx, record)
-        shown = claims.period_statement(tx, g.party, account_id, period or view["open_period"])
+        shown = claims.period_statement(tx, g.party, account_id, period or view["open_period"],
+                                         format_time(now()))
         lots = [(lot.lot_id, format_kg(lot.mass_g), format_kg(lot.mass_g - claimed))
                 for lot, claimed in claims.claimable(tx, record)] if record.holder == g.party else []
         return view, shown, lots

@@ -79,6 +79,13 @@ def test_a_period_statement_is_read_by_the_holder_and_auditors_only(smelter, rec
     assert hidden.value.status == 404
 
 
+def test_a_period_that_has_not_begun_has_no_statement(smelter, account):
+    with pytest.raises(ClientError) as refused:
+        smelter.get(f"/v1/mass-balance/accounts/{account}/periods/2999-12")
+    assert refused.value.status == 422 and refused.value.problem["field"] == "period"
+    assert "2999-12 has not begun" in refused.value.problem["rule"]
+
+
 def test_a_period_that_has_not_ended_cannot_be_closed(smelter, account):
     period = smelter.get(f"/v1/mass-balance/accounts/{account}")["open_period"]
     with pytest.raises(ClientError) as refused:
