@@ -2,10 +2,11 @@
 
 One event per physical entry: a registration is a commissioning `ObjectEvent`,
 a dispatch a shipping and a receipt a receiving `ObjectEvent` (a rejection an
-inspecting one), a transformation a `TransformationEvent`. Quantities are in
-kilograms (`KGM`). What EPCIS has no standard field for travels in the `sl:`
-namespace: a registration's lot attributes and a transformation's outputs as
-ILMD, the rest as event extensions. Every event carries `sl:ledgerEntry` (the
+inspecting one), a transformation a `TransformationEvent`; the holder's site an
+entry names is its `bizLocation` (`epcis_sites`). Quantities are in kilograms
+(`KGM`). What EPCIS has no standard field for travels in the `sl:` namespace: a
+registration's lot attributes and a transformation's outputs as ILMD, the rest
+as event extensions. Every event carries `sl:ledgerEntry` (the
 entry's index, leaf hash and URL) and, as its `eventID`, its CBV 2.0 event hash.
 docs/epcis.md states the mapping field by field; `epcis_import` reads it back.
 
@@ -29,6 +30,7 @@ from urllib.parse import quote
 
 from . import custody, lots, transformations
 from .epcis_hash import event_hash
+from .epcis_sites import biz_location_id
 from .gs1 import party_uri
 from .entries import format_time
 from .hashing import leaf_hash
@@ -164,13 +166,15 @@ class _Mapper:
                 custody.REJECT: self.rejection, transformations.TRANSFORM: self.transformation}[entry.type]
         event = {"type": "ObjectEvent", "eventTime": entry.timestamp, "eventTimeZoneOffset": "+00:00",
                  "recordTime": entry.recorded_at, **made(entry.index, body)}
+        if "site" in body:  # only a registration, receipt or transformation names one; an unnamed site is not guessed
+            event["bizLocation"] = {"id": biz_location_id(self.ids.base, entry.party, body["site"])}
         event["sl:ledgerEntry"] = {"sl:entry": self.ids.entry(entry.index), "sl:index": entry.index,
                                     "sl:leafHash": entry.leaf_hash, "sl:entryType": entry.type,
                                     "sl:submitter": self.ids.party(entry.party)}
         return {"eventID": event_hash(event, {"sl": NAMESPACE}), **event}
 
     def registration(self, index: int, body: dict[str, Any]) -> dict[str, Any]:
-        attributes = {key: value for key, value in body.items() if key != "net_mass_kg"}
+        attributes = {key: value for key, value in body.items() if key not in ("net_mass_kg", "site")}
         made: dict[str, Any] = {
             "action": "ADD", "bizStep": "commissioning", "disposition": "active",
             "quantityList": [self.quantity(self.ids.lot(lots.lot_id(index)), body["net_mass_kg"])],

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from . import custody, lots, transformations
 from .epcis import NAMESPACE, PRIMARY_METAL, TRANSFORMATION_STEP, camel_case, snake_case
 from .epcis_hash import CBV, namespaces_of
+from .epcis_sites import site_of_biz_location
 from .gs1 import constrained_digital_link, digital_link_of_urn
 from .masses import MAX_GRAMS, format_kg
 
@@ -31,6 +32,7 @@ PARTY_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}\Z")
 CBV_PREFIXES = tuple(f"{CBV}{kind}-" for kind in ("BizStep", "Disp", "SDT", "BTT")) + tuple(
     f"urn:epcglobal:cbv:{kind}:" for kind in ("bizstep", "disp", "sdt", "btt"))
 INSPECTION = {"sl:result": ("conformant", "non_conformant"), "sl:radiationCheck": ("passed", "failed")}
+SITED = (lots.REGISTER, custody.RECEIVE, transformations.TRANSFORM)  # the entries that may name the holder's site
 
 
 class Unmapped(ValueError):
@@ -53,7 +55,7 @@ class Mapped:
     body: dict[str, Any]
     actor: str
     makes: dict[str, str] = field(default_factory=dict)  # URI -> result member ("lot_id", "transfer_id", "outputs[0]")
-    ignored: tuple[str, ...] = ()  # ILMD members of other namespaces: no ledger field holds them
+    ignored: tuple[str, ...] = ()  # ILMD (and bizLocation) members of other namespaces: no ledger field holds them
 
 
 @dataclass(slots=True)
@@ -119,10 +121,14 @@ def made_by(event: Any) -> list[str]:
 def read_event(event: Any, refs: References, importer: str) -> Mapped:
     """Return the submission an EPCIS event stands for; raise Unmapped naming what cannot be mapped.
 
-    Members the mapping does not read (a readPoint, another namespace's extension) are named in `ignored`.
+    Members the mapping does not read (a readPoint, another namespace's extension, the bizLocation of
+    a shipment or rejection: those entries name no site) are named in `ignored`.
     """
     mapped = _read(event, refs, importer)
-    unread = tuple(key for key in event if key not in READ)
+    located = mapped.entry_type in SITED and "bizLocation" in event
+    if located:
+        mapped = _located(mapped, event["bizLocation"], refs)
+    unread = tuple(key for key in event if key not in READ and not (located and key == "bizLocation"))
     return replace(mapped, ignored=unread + mapped.ignored) if unread else mapped
 
 
@@ -159,10 +165,29 @@ def _read(event: Any, refs: References, importer: str) -> Mapped:
                               "inspecting (non_conformant) and the transformation steps are")
 
 
+def _located(mapped: Mapped, location: Any, refs: References) -> Mapped:
+    """Return `mapped` at the site its bizLocation names: the id itself, or the label of this ledger's site URI.
+
+    The ledger checks the site as it checks a submitted one (refusing it as `bizLocation.id`).
+    """
+    if not isinstance(location, dict) or "id" not in location:
+        raise Unmapped("bizLocation", "must be an object with the id of the site")
+    if not isinstance(location["id"], str):
+        raise Unmapped("bizLocation.id", "must be the site's id, a string")
+    holder, site = site_of_biz_location(f"https://{refs.origin}", location["id"])
+    if holder not in (None, mapped.actor):
+        raise Unmapped("bizLocation.id", f"names a site of {holder}, but {mapped.actor} signs this event: "
+                                         "an entry names its holder's own site")
+    others = tuple(f"bizLocation.{key}" for key in location if key != "id")
+    return replace(mapped, body={**mapped.body, "site": site}, ignored=mapped.ignored + others)
+
+
 def _registration(event: dict[str, Any], actor: str) -> Mapped:
     epc_class, grams = _single_quantity(event, "quantityList")
     ignored: list[str] = []
     body = plain(event.get("ilmd", {}), "ilmd", ignored)
+    if "site" in body:  # not a lot attribute: where the holder keeps the lot
+        raise Unmapped("ilmd.sl:site", "the site where the holder keeps the lot is the event's bizLocation")
     if event.get("bizTransactionList") and "documents" not in body:  # the ledger holds documents in sl:documents
         ignored.append("bizTransactionList")
     body["net_mass_kg"] = format_kg(grams)
@@ -282,7 +307,7 @@ RENAMED = {  # ledger field -> where the event holds it, for the members that ar
     "body.to_party": "destinationList", "body.transport_reference": "sl:transportReference",
     "body.transfer_id": "bizTransactionList", "body.inputs": "inputQuantityList",
     "body.outputs": "outputQuantityList", "body.losses_kg": "sl:lossesKg", "body.additions": "inputQuantityList",
-    "body.reason": "sl:rejectionReason", "body.kind": "bizStep",
+    "body.reason": "sl:rejectionReason", "body.kind": "bizStep", "body.site": "bizLocation.id",
 }
 
 
