@@ -2,7 +2,9 @@
 
 It needs no Flask app: any `Transport` will do (HTTP through `requests` by
 default; the tests pass Flask's test client). A retry reuses the submission id
-and the signed bytes, so the server appends at most one entry.
+and the signed bytes, so the server appends at most one entry. A 429 is waited
+out for as long as its Retry-After says (at most a minute), so a long import
+slows down to the token's rate limit instead of stopping at it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,20 @@ from ledger.entries import SignedSubmission, format_time, sign_submission
 from ledger.signing import Signer
 
 
+MAX_WAIT = 60.0  # seconds: the longest Retry-After of a rate limit per minute
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int
     body: Any
     text: str
+    retry_after: float | None = None  # seconds, from the Retry-After header
+
+
+def retry_after(value: str | None) -> float | None:
+    """Return the seconds a Retry-After header of delta-seconds asks for (None: none, or an HTTP date)."""
+    return float(value) if value is not None and value.isdigit() else None
 
 
 Transport = Callable[[str, str, dict[str, Any] | bytes | None, dict[str, str]], Reply]  # bytes: JSON, encoded
@@ -52,7 +63,8 @@ def http_transport(base_url: str, timeout: float = 30.0) -> Transport:
             response = session.request(method, base_url.rstrip("/") + path, json=json_body, headers=headers,
                                        timeout=timeout)
         is_json = "json" in response.headers.get("Content-Type", "")
-        return Reply(response.status_code, response.json() if is_json else None, response.text)
+        return Reply(response.status_code, response.json() if is_json else None, response.text,
+                     retry_after(response.headers.get("Retry-After")))
 
     return send
 
@@ -61,7 +73,8 @@ class LedgerClient:
     """Acts as one party: `token` authenticates, `signer` signs, `origin` names the log."""
 
     def __init__(self, transport: Transport, *, party_id: str, token: str, signer: Signer, origin: str,
-                 retries: int = 3, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 retries: int = 3, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 wait: Callable[[float], None] = time.sleep) -> None:
         self.transport = transport
         self.party_id = party_id
         self.token = token
@@ -69,6 +82,7 @@ class LedgerClient:
         self.origin = origin
         self.retries = retries
         self.clock = clock
+        self.wait = wait  # how the client sleeps before a retry (a CLI may say so first)
 
     def sign(self, entry_type: str, body: dict[str, Any], submission_id: str | None = None,
              timestamp: str | None = None) -> SignedSubmission:
@@ -98,17 +112,30 @@ class LedgerClient:
             except OSError:
                 if attempt == self.retries:
                     raise
-                time.sleep(0.2 * 2**attempt)
+                self.wait(0.2 * 2**attempt)
                 continue
             if reply.status == 503 and attempt < self.retries:
-                time.sleep(0.2 * 2**attempt)
+                self.wait(0.2 * 2**attempt)
+                continue
+            if self._waited_out(reply, attempt):
                 continue
             return self._answer(reply)
         raise AssertionError("unreachable")
 
     def get(self, path: str) -> Any:
-        """Return the JSON (or text) answer to a GET; raise ClientError on a problem."""
-        return self._answer(self.transport("GET", path, None, self._headers()))
+        """Return the JSON (or text) answer to a GET, waiting out rate limits; raise ClientError on a problem."""
+        for attempt in range(self.retries + 1):
+            reply = self.transport("GET", path, None, self._headers())
+            if not self._waited_out(reply, attempt):
+                return self._answer(reply)
+        raise AssertionError("unreachable")
+
+    def _waited_out(self, reply: Reply, attempt: int) -> bool:
+        """Return whether `reply` was a rate limit the client waited out, to ask again."""
+        if reply.status != 429 or reply.retry_after is None or attempt == self.retries:
+            return False
+        self.wait(min(reply.retry_after, MAX_WAIT))
+        return True
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,7 +63,14 @@ class Connection:
 
     def _client(self, signer: Signer) -> LedgerClient:
         return LedgerClient(client.http_transport(self.server), party_id=self.party or "", token=self.token,
-                            signer=signer, origin="")
+                            signer=signer, origin="", wait=_waiting)
+
+
+def _waiting(seconds: float) -> None:
+    """Sleep before a retry, saying so when it is long enough to notice (a rate limit)."""
+    if seconds >= 1:
+        click.echo(f"the server asks to wait {seconds:g} s (rate limit); waiting", err=True)
+    time.sleep(seconds)
 
 
 def party_command(make: Callable[..., Any] = click.command, name: str | None = None,

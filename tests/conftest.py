@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from api import create_app
-from api.client import LedgerClient, Reply
+from api.client import LedgerClient, Reply, retry_after
 from ledger.config import Settings
 from ledger.genesis import Initialised, initialise
 from ledger.signing import Signer
@@ -193,7 +193,8 @@ def test_client_transport(client: Any) -> Callable[..., Reply]:
                                    headers=headers)
         else:
             response = client.open(path, method=method, json=json_body, headers=headers)
-        return Reply(response.status_code, response.get_json(silent=True), response.get_data(as_text=True))
+        return Reply(response.status_code, response.get_json(silent=True), response.get_data(as_text=True),
+                     retry_after(response.headers.get("Retry-After")))
 
     return send
 
