@@ -94,6 +94,9 @@ def apply_allocate(tx: WriteTx, entry: Applied) -> None:
     if lot.site != account.site:
         raise ClaimRefused("body.lot_id", f"no allocation across sites: the lot was made at "
                                           f"{lot.site or 'no named site'}, the account keeps {account.site}")
+    if _came_back(tx, [lot.lot_id]):
+        raise ClaimRefused("body.lot_id", "the lot left and came back by a receipt: credit goes only to a lot "
+                                          "still at the site that made it")
     pending = first_open_period(tx, account)
     now = periods.period_of(entry.recorded_at, account.period_rule)
     if now != pending:
@@ -261,6 +264,13 @@ def claimable(tx: ReadTx, record: AccountRecord) -> list[tuple[LotRecord, int]]:
     """Return the output lots the holder may allocate the account's credit to, each with what it claims already."""
     lots_ = tx.lots(LotFilter(holder=record.holder, status="active", material_family=record.material_family), None,
                     1000)
-    return [(lot, claim_accounts.claimed(tx, lot.lot_id, record.characteristic)) for lot in lots_
-            if lot.origin_kind != "registered" and lot.created_by == record.holder
+    made = [lot for lot in lots_ if lot.origin_kind != "registered" and lot.created_by == record.holder
             and lot.created_entry > record.entry_index and lot.site == record.site]
+    returned = _came_back(tx, [lot.lot_id for lot in made])
+    return [(lot, claim_accounts.claimed(tx, lot.lot_id, record.characteristic)) for lot in made
+            if lot.lot_id not in returned]
+
+
+def _came_back(tx: ReadTx, lot_ids: list[str]) -> set[str]:
+    """Return the lots among `lot_ids` that were ever received: the site they are at may not be where they were made."""
+    return {transfer.lot_id for transfer in tx.transfers_of(lot_ids) if transfer.status == "received"} if lot_ids else set()

@@ -18,13 +18,16 @@ _PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
 URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:(?://[A-Za-z0-9\-._~]+(?::[0-9]*)?(?:/{_PCHAR}*)*"
                  rf"|{_PCHAR}+(?:/{_PCHAR}*)*)(?:\?(?:{_PCHAR}|[/?])*)?\Z")
 
+OWN_ID_SCHEMES = ("urn", "http", "https")  # a label such as "Yard:North" is a label, not a URI of scheme "Yard"
+
 
 def biz_location_id(base: str, holder: str, site: str) -> str:
     """Return the bizLocation id of `holder`'s site under the log's `base` URL (`https://<origin>`).
 
-    A site that is a URI, and not one under `base` (which would be read back as this ledger's), is its own id.
+    A site that is a URN or an http(s) URL, and not one under `base` (which would be read back as this
+    ledger's), is its own id.
     """
-    if URI.match(site) and not site.startswith(base + "/"):
+    if URI.match(site) and site.partition(":")[0].lower() in OWN_ID_SCHEMES and not site.startswith(base + "/"):
         return site
     return f"{base}/parties/{holder}/sites/{quote(site, safe='')}"
 

@@ -79,3 +79,12 @@ def test_a_lot_page_shows_the_site_the_lot_is_at(client, make_party, smelter, ac
     ingots = melted(make_party, smelter)
     sign_in(client, smelter.token)
     assert "<dt>At site</dt><dd>Hamburg Peute smelter</dd>" in client.get(f"/lots/{ingots}").get_data(as_text=True)
+
+
+def test_the_registration_form_names_the_sites_but_leaves_the_choice_to_the_ledger(client, smelter, account):
+    smelter.submit("/v1/mass-balance/accounts", "claim.open_account", {**COPPER, "site": "Lünen wire-rod plant",
+                                                                        "material_family": "aluminium"})
+    sign_in(client, smelter.token)
+    page = client.get("/lots/new").get_data(as_text=True)
+    assert "you keep mass-balance accounts at Hamburg Peute smelter, Lünen wire-rod plant" in page
+    assert 'name="site" type="text" value=""\n         required' not in page

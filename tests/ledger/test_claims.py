@@ -29,6 +29,13 @@ def delivered(desk, kg="10000", stage="post_consumer"):
     return lot
 
 
+def delivered_at(desk, site, kg="5000", stage="post_consumer"):
+    """A copper scrap lot delivered to the smelter at one of its sites."""
+    lot = desk.copper_lot(RECYCLER, kg, stage)
+    desk.deliver(lot, RECYCLER, SMELTER, kg, site=site)
+    return lot
+
+
 def refusal(call, *args):
     with pytest.raises(ClaimRefused) as refused:
         call(*args)
@@ -232,6 +239,18 @@ def test_no_allocation_across_sites(desk):
     (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0", site=LUENEN)
     refused = refusal(desk.allocate, SMELTER, hamburg, ingots, "1")
     assert refused.fields["field"] == "body.lot_id" and "no allocation across sites" in refused.fields["rule"]
+
+
+def test_a_lot_that_came_back_to_its_maker_takes_no_allocation(desk):
+    hamburg, luenen = desk.open_account(SMELTER), desk.open_account(SMELTER, site=LUENEN)
+    scrap = desk.copper_lot(RECYCLER, "10000")
+    desk.deliver(scrap, RECYCLER, SMELTER, "10000", site=LUENEN)
+    desk.melt(SMELTER, [scrap], ["10000"], "0", site=LUENEN)
+    (ingots,) = desk.melt(SMELTER, [delivered_at(desk, HAMBURG, stage="home_scrap")], ["5000"], "0", site=HAMBURG)
+    desk.deliver(ingots, SMELTER, RECYCLER, "5000")
+    desk.deliver(ingots, RECYCLER, SMELTER, "5000", site=LUENEN)
+    refused = refusal(desk.allocate, SMELTER, luenen, ingots, "5000")
+    assert refused.fields["field"] == "body.lot_id" and "came back by a receipt" in refused.fields["rule"]
 
 
 def test_credit_converts_on_the_account_where_the_stock_was_received(desk):

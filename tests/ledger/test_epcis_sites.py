@@ -101,6 +101,10 @@ def test_a_site_that_is_a_uri_is_its_own_biz_location_id(site):
     assert biz_location_id(BASE, "ijmuiden-steel", site) == site
 
 
+def test_a_label_with_a_colon_is_a_label_not_a_uri():
+    assert biz_location_id(BASE, "hamburg-copper", "Yard:North") == f"{BASE}/parties/hamburg-copper/sites/Yard%3ANorth"
+
+
 def test_a_site_label_is_named_under_its_holder_at_the_logs_origin():
     assert biz_location_id(BASE, "hamburg-copper", "Hamburg Peute refinery") == (
         f"{BASE}/parties/hamburg-copper/sites/Hamburg%20Peute%20refinery")
