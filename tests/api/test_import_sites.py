@@ -13,6 +13,7 @@ from api.importing.templates import TEMPLATES
 from ledger import claims
 
 from tests.api.test_client_cli import scrapledger  # noqa: F401  (the CLI against the Flask test client)
+from tests.api.test_import_custody import smelter, yard  # noqa: F401  (fixtures)
 from tests.factories import dispatch_body, lot_body
 from tests.yard_files import HEADER, MAPPING, good_row, read_csv, write_mapping
 
@@ -27,16 +28,6 @@ site = "Ontvangstlocatie"
 "inspection.conformant" = "Conform"
 "inspection.radiation_check_passed" = "Straling OK"
 '''
-
-
-@pytest.fixture
-def yard(make_party):
-    return make_party("rotterdam-metals", roles=("recycler",))
-
-
-@pytest.fixture
-def smelter(make_party):
-    return make_party("ijmuiden-steel", roles=("smelter",))
 
 
 @pytest.fixture

@@ -225,8 +225,7 @@ def test_a_lot_received_at_a_site_without_an_account_is_not_credited(desk):
 def test_a_melt_makes_its_outputs_at_its_inputs_site(desk):
     desk.open_account(SMELTER)
     desk.open_account(SMELTER, site=LUENEN)
-    scrap = desk.copper_lot(RECYCLER, "1000")
-    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=LUENEN)
+    scrap = delivered_at(desk, LUENEN, "1000")
     (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0")
     assert desk.lot(ingots).site == LUENEN
 
@@ -234,8 +233,7 @@ def test_a_melt_makes_its_outputs_at_its_inputs_site(desk):
 def test_no_allocation_across_sites(desk):
     hamburg = desk.open_account(SMELTER)
     desk.open_account(SMELTER, site=LUENEN)
-    scrap = desk.copper_lot(RECYCLER, "1000")
-    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=HAMBURG)
+    scrap = delivered_at(desk, HAMBURG, "1000")
     (ingots,) = desk.melt(SMELTER, [scrap], ["1000"], "0", site=LUENEN)
     refused = refusal(desk.allocate, SMELTER, hamburg, ingots, "1")
     assert refused.fields["field"] == "body.lot_id" and "no allocation across sites" in refused.fields["rule"]
@@ -243,8 +241,7 @@ def test_no_allocation_across_sites(desk):
 
 def test_a_lot_that_came_back_to_its_maker_takes_no_allocation(desk):
     hamburg, luenen = desk.open_account(SMELTER), desk.open_account(SMELTER, site=LUENEN)
-    scrap = desk.copper_lot(RECYCLER, "10000")
-    desk.deliver(scrap, RECYCLER, SMELTER, "10000", site=LUENEN)
+    scrap = delivered_at(desk, LUENEN, "10000")
     desk.melt(SMELTER, [scrap], ["10000"], "0", site=LUENEN)
     (ingots,) = desk.melt(SMELTER, [delivered_at(desk, HAMBURG, stage="home_scrap")], ["5000"], "0", site=HAMBURG)
     desk.deliver(ingots, SMELTER, RECYCLER, "5000")
@@ -255,8 +252,7 @@ def test_a_lot_that_came_back_to_its_maker_takes_no_allocation(desk):
 
 def test_credit_converts_on_the_account_where_the_stock_was_received(desk):
     hamburg, luenen = desk.open_account(SMELTER), desk.open_account(SMELTER, site=LUENEN)
-    scrap = desk.copper_lot(RECYCLER, "1000")
-    desk.deliver(scrap, RECYCLER, SMELTER, "1000", site=HAMBURG)
+    scrap = delivered_at(desk, HAMBURG, "1000")
     desk.melt(SMELTER, [scrap], ["1000"], "0", site=LUENEN)
     assert desk.statement(hamburg, desk.period)["credits_kg"] == "1000.000"
     assert desk.statement(luenen, desk.period)["credits_kg"] == "0.000"
