@@ -18,6 +18,7 @@ claim): its physical content already counted at its producer.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
@@ -36,9 +37,17 @@ KINDS = {"received": (1, 0), "converted": (-1, 1), "lost": (-1, 0), "withdrawn":
 
 
 def check_site(body: dict[str, Any]) -> None:
-    """Return if the site an entry may name (where the holder keeps the lot) is well formed."""
+    """Return if the site an entry may name (where the holder keeps the lot) is well formed.
+
+    Sites are compared exactly, so a site has one spelling: no whitespace around it, Unicode NFC, and
+    no invisible format or control characters (a zero-width space would make another site).
+    """
     if "site" in body:
-        text(body, "site", max_length=64, pattern=SITE, rule="must not begin or end with whitespace")
+        site = text(body, "site", max_length=64, pattern=SITE, rule="must not begin or end with whitespace")
+        if unicodedata.normalize("NFC", site) != site:
+            raise InvalidInput("body.site", "must be in Unicode normal form C (composed characters)")
+        if any(unicodedata.category(character) in ("Cc", "Cf") for character in site):
+            raise InvalidInput("body.site", "must not hold control or invisible format characters")
 
 
 def site_of(tx: ReadTx, holder: str, families: Iterable[str], body: dict[str, Any],

@@ -258,7 +258,7 @@ def test_credit_converts_on_the_account_where_the_stock_was_received(desk):
     assert desk.statement(luenen, desk.period)["credits_kg"] == "0.000"
 
 
-@pytest.mark.parametrize("site", ["", " Hamburg", "Hamburg ", "x" * 65, 7])
+@pytest.mark.parametrize("site", ["", " Hamburg", "Hamburg ", "x" * 65, 7, "Lu\u0308nen", "Ham\u200bburg", "Ham\tburg"])
 def test_a_named_site_is_one_exact_label(desk, site):
     scrap = desk.copper_lot(RECYCLER, "1000")
     with pytest.raises(InvalidInput) as refused:
