@@ -143,7 +143,7 @@ def convert(tx: WriteTx, inputs: list[LotRecord], yield_: Fraction, entry: Appli
 
 def in_stock(tx: ReadTx, account: AccountRecord, lot_id: str) -> int:
     """Return the grams a lot holds in stock on an account."""
-    return sum(KINDS[movement.kind][0] * movement.grams for movement in tx.movements(account.account_id, lot_id=lot_id))
+    return balances(tx.movements(account.account_id, lot_id=lot_id))[0]
 
 
 def running(movements: Iterable[Movement]) -> Iterator[tuple[Movement, int, int]]:

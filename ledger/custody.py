@@ -93,13 +93,11 @@ def apply_receive(tx: WriteTx, entry: Applied) -> None:
     tx.close_transfer(transfer, status="received", closed_entry=entry.index, closed_at=entry.recorded_at,
                       weighed_g=weighed, outcome=body["inspection"], discrepancy=flagged)
     makeup = composition.rescaled(composition.Makeup(lot.composition, lot.origins), weighed)
-    tx.update_lot(lot, status="active", open_transfer=None, holder=entry.actor, mass_g=weighed,
-                  owner=entry.actor if transfer.transfers_ownership else lot.owner,
-                  composition=makeup.categories, origins=makeup.origins, discrepancy=lot.discrepancy or flagged,
-                  site=site)
+    received = tx.update_lot(lot, status="active", open_transfer=None, holder=entry.actor, mass_g=weighed,
+                             owner=entry.actor if transfer.transfers_ownership else lot.owner,
+                             composition=makeup.categories, origins=makeup.origins,
+                             discrepancy=lot.discrepancy or flagged, site=site)
     claim_accounts.withdraw(tx, transfer.sender, lot.lot_id, entry)
-    received = tx.lot(lot.lot_id)
-    assert received is not None
     claim_accounts.credit(tx, received, entry, before=lot)
 
 

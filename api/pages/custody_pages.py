@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from ledger import claim_accounts, custody, lots
+from ledger.store import ReadTx, TransferRecord
 from schemas.lots import LotSchema, TransferSchema
 
 from ..services import services
@@ -25,8 +26,10 @@ def inbox() -> str:
 @signed_in
 def transfer(transfer_id: str) -> str:
     """A transfer and, for its addressee while open, the receipt and rejection forms."""
-    record, view = services().read(lambda tx: (custody.describe_transfer(tx, g.party, transfer_id),
-                                               lots.describe(tx, g.party, tx.transfer(transfer_id).lot_id)))
-    sites = services().read(lambda tx: claim_accounts.account_sites(tx, g.party, (view.lot.material_family,)))
+    def read(tx: ReadTx) -> tuple[TransferRecord, lots.LotView, list[str]]:
+        record = custody.describe_transfer(tx, g.party, transfer_id)
+        view = lots.describe(tx, g.party, record.lot_id)
+        return record, view, claim_accounts.account_sites(tx, g.party, (view.lot.material_family,))
+    record, view, sites = services().read(read)
     return render_template("transfer.html", transfer=TransferSchema().dump(record), lot=LotSchema().dump(view),
                            addressee=record.receiver == g.party and record.status == "open", sites=sites)
